@@ -1,0 +1,54 @@
+"""Extractors read a `Note` into `Findings`. One small interface; several implementations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reviewer.findings import Findings
+from reviewer.note import Note
+
+
+@dataclass
+class Usage:
+    """Tokens spent on one note, summed over every attempt."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    attempts: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.cached_tokens += other.cached_tokens
+        self.attempts += other.attempts
+
+
+@dataclass
+class Extraction:
+    findings: Findings
+    extractor: str
+    model: str | None = None
+    prompt_version: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # set when extraction failed; findings are then empty
+
+
+class Extractor(Protocol):
+    name: str
+
+    def extract(self, note: Note) -> Extraction: ...
+
+
+EXTRACTORS = ("rules", "llm", "hybrid")
+
+
+def get_extractor(name: str) -> Extractor:
+    """The extractor called `name`; heavy imports happen here, not at package import."""
+    if name == "rules":
+        from reviewer.extract.rules import RulesExtractor
+
+        return RulesExtractor()
+    raise ValueError(f"unknown extractor {name!r} (choose from: {', '.join(EXTRACTORS)})")

@@ -1,0 +1,117 @@
+"""Assertion status of spans in a note: medspaCy's ConText with our operative-note rules
+(data/context_rules.json), scoped to our own sentence boundaries, then section overrides."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from reviewer.findings import Assertion
+from reviewer.note import Note
+
+# A word in these sections is not today's finding, whatever the sentence says.
+SECTION_ASSERTION = {
+    "risks": Assertion.hypothetical,
+    "history": Assertion.historical,
+    "family_history": Assertion.other_person,
+}
+
+
+class _Engine:
+    def __init__(self) -> None:
+        _quiet_loguru()
+        import spacy
+        from medspacy.context import ConText, ConTextRule
+
+        raw: dict[str, Any] = json.loads(
+            resources.files("reviewer.data").joinpath("context_rules.json").read_text("utf-8")
+        )
+        self.version = str(raw["version"])
+        self.nlp = spacy.blank("en")
+        self.context = ConText(
+            self.nlp,
+            rules=None,
+            input_span_type="group",
+            span_group_name="targets",
+        )
+        self.context.add([ConTextRule(**rule) for rule in raw["context_rules"]])
+
+    def assert_spans(self, note: Note, spans: Sequence[tuple[int, int]]) -> list[Assertion]:
+        doc = self.nlp.make_doc(note.norm)
+        starts = {s for s, _ in note.sentences}
+        for token in doc:
+            token.is_sent_start = token.i == 0 or token.idx in starts
+        # Tokens may straddle a sentence start (flat exports glue ',' to words): align loosely.
+        group = []
+        index: list[int] = []
+        for i, (start, end) in enumerate(spans):
+            span = doc.char_span(start, end, label="TARGET", alignment_mode="expand")
+            if span is not None:
+                group.append(span)
+                index.append(i)
+        doc.spans["targets"] = group
+        self.context(doc)
+        result = [Assertion.present] * len(spans)
+        for span, i in zip(doc.spans["targets"], index, strict=True):
+            result[i] = _assertion(span)
+        return result
+
+
+_PRIORITY = (
+    ("NEGATED_EXISTENCE", Assertion.absent),
+    ("FAMILY", Assertion.other_person),
+    ("HYPOTHETICAL", Assertion.hypothetical),
+    ("HISTORICAL", Assertion.historical),
+    ("POSSIBLE_EXISTENCE", Assertion.possible),
+)
+
+
+def _assertion(span: Any) -> Assertion:
+    """The strongest modifier of the span from its own sentence. Rules with a max_scope use
+    a token window in medspaCy, which can cross sentences: those are dropped here."""
+    doc = span.doc
+    sentence = span.sent.start
+    categories = {
+        m.category.upper() for m in span._.modifiers if doc[m.modifier_span[0]].sent.start == sentence
+    }
+    for category, assertion in _PRIORITY:
+        if category in categories:
+            return assertion
+    return Assertion.present
+
+
+def _quiet_loguru() -> None:
+    """medspaCy logs through loguru at DEBUG; keep warnings only, never note text."""
+    try:
+        from loguru import logger
+    except ImportError:  # pragma: no cover - loguru comes with medspaCy
+        return
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
+
+
+@lru_cache(maxsize=1)
+def engine() -> _Engine:
+    return _Engine()
+
+
+def context_rules_version() -> str:
+    return engine().version
+
+
+def assert_spans(
+    note: Note, spans: Sequence[tuple[int, int]], *, section_override: bool = True
+) -> list[Assertion]:
+    """Assertion of each (start, end) span: ConText in its sentence, then its section."""
+    statuses = engine().assert_spans(note, spans)
+    if not section_override:
+        return statuses
+    out = []
+    for (start, _), status in zip(spans, statuses, strict=True):
+        forced = SECTION_ASSERTION.get(note.section_at(start).name)
+        out.append(forced if forced is not None and status is Assertion.present else status)
+    return out

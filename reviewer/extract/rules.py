@@ -1,0 +1,269 @@
+"""The deterministic extractor: lexicon targets, ConText assertions, section awareness and
+sentence-level relations (which site was debrided, which layer was removed)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from reviewer.extract import Extraction
+from reviewer.extract.context import assert_spans
+from reviewer.extract.lexicon import Lexicon, Target, load_lexicon
+from reviewer.findings import (
+    Area,
+    Assertion,
+    Comorbidity,
+    Evidence,
+    Findings,
+    Laterality,
+    Layer,
+    LayerAction,
+    LayerFinding,
+    NstiIndicator,
+    NstiMention,
+    NstiType,
+    Organism,
+    OtherProcedure,
+    ProcedureKind,
+    Region,
+    RepeatDebridement,
+    RepeatKind,
+    Sepsis,
+    Sex,
+    SexStatement,
+    Site,
+    SiteRole,
+    Technique,
+    TechniqueKind,
+)
+from reviewer.note import NOT_TODAY, Note
+
+# Sections that narrate what was done in the operating room today.
+PROCEDURAL = frozenset(
+    {"procedure", "description", "findings", "body", "other", "wound_care", "specimens", "drains"}
+)
+
+# Techniques that make a site named in the same sentence a treated (debrided/drained) site.
+_TREATING = frozenset(
+    {
+        "excisional",
+        "excision_verb",
+        "debridement_unspecified",
+        "incision_drainage",
+        "exploration",
+        "blunt",
+        "selective",
+        "nonselective",
+    }
+)
+
+# Comorbidities are chronic: "history of diabetes" still means diabetes today.
+_CHRONIC_OK = frozenset({Assertion.present, Assertion.historical})
+
+_REMOVED_AFTER = re.compile(
+    r"^[^.;]{0,40}?\b(?:which|that|and)? ?(?:was|were) (?:\w+ ){0,3}?(?:excised|debrided|resected|removed|cut away)"
+)
+
+
+class RulesExtractor:
+    name = "rules"
+
+    def extract(self, note: Note) -> Extraction:
+        lex = load_lexicon()
+        return Extraction(findings=build_findings(note, lex), extractor=self.name)
+
+
+def build_findings(note: Note, lex: Lexicon) -> Findings:
+    norm = note.norm
+    targets = lex.find(norm)
+    statuses = assert_spans(note, [(t.start, t.end) for t in targets])
+    by_sentence: dict[tuple[int, int], list[tuple[Target, Assertion]]] = {}
+    for t, status in zip(targets, statuses, strict=True):
+        by_sentence.setdefault(note.sentence_at(t.start), []).append((t, status))
+
+    def ev(start: int, end: int) -> Evidence:
+        return Evidence(quote=note.text[start:end], start=start, end=end, section=note.section_at(start).name)
+
+    nsti: list[NstiMention] = []
+    indicators: list[NstiIndicator] = []
+    sites: list[Site] = []
+    techniques: list[Technique] = []
+    layers: list[LayerFinding] = []
+    procedures: list[OtherProcedure] = []
+    repeat: list[RepeatDebridement] = []
+    organisms: list[Organism] = []
+    sepsis: list[Sepsis] = []
+    comorbidities: list[Comorbidity] = []
+    sex: list[SexStatement] = []
+
+    for (s_start, s_end), items in by_sentence.items():
+        sentence = norm[s_start:s_end]
+        section = note.section_at(s_start).name
+        present = [t for t, a in items if a is Assertion.present]
+        treating = any(t.category == "techniques" and t.value in _TREATING for t in present)
+        necrosis = lex.necrosis_cues.search(sentence) is not None
+        removal = lex.removal_verbs.search(sentence) is not None
+        all_necrotic = lex.all_necrotic_scope.search(sentence) is not None
+        regions = {t.value for t in present if t.category == "sites"}
+        nsti_here = any(
+            t.category == "nsti" for t, a in items if a in (Assertion.present, Assertion.possible)
+        )
+
+        for t, status in items:
+            e = ev(t.start, t.end)
+            if t.category == "nsti":
+                nsti.append(NstiMention(evidence=e, assertion=status, type=NstiType(t.value)))
+            elif t.category == "nsti_indicators":
+                indicators.append(NstiIndicator(evidence=e, assertion=status, kind=t.value))
+            elif t.category == "sites":
+                role = _site_role(section, treating, necrosis, nsti_here)
+                sites.append(
+                    Site(
+                        evidence=e,
+                        assertion=status,
+                        region=Region(t.value),
+                        laterality=_laterality(lex, norm, t.start, s_start),
+                        role=role,
+                    )
+                )
+            elif t.category == "techniques":
+                kind = t.value
+                if kind == "excision_verb":
+                    if not necrosis:
+                        continue  # an excision of a hydrocele sac is not a debridement
+                    kind = "excisional"
+                techniques.append(
+                    Technique(
+                        evidence=e,
+                        assertion=status,
+                        kind=TechniqueKind(kind),
+                        all_necrotic_tissue=all_necrotic and kind == "excisional",
+                    )
+                )
+                if kind == "incision_drainage":
+                    procedures.append(
+                        OtherProcedure(evidence=e, assertion=status, kind=ProcedureKind.incision_drainage)
+                    )
+            elif t.category == "layers":
+                action = _layer_action(lex, norm, t, s_start, s_end, removal, necrosis)
+                region = next(iter(regions)) if len(regions) == 1 else None
+                layers.append(
+                    LayerFinding(
+                        evidence=e,
+                        assertion=status,
+                        layer=Layer(t.value),
+                        action=action,
+                        region=Region(region) if region else None,
+                    )
+                )
+            elif t.category == "procedures":
+                procedures.append(OtherProcedure(evidence=e, assertion=status, kind=ProcedureKind(t.value)))
+            elif t.category == "repeat":
+                kind = RepeatKind.planned if section == "plan" else RepeatKind(t.value)
+                # A plan is not a fact about today: only negation or another person removes it.
+                keep = status if status in (Assertion.absent, Assertion.other_person) else Assertion.present
+                repeat.append(RepeatDebridement(evidence=e, assertion=keep, kind=kind))
+            elif t.category == "organisms":
+                organisms.append(Organism(evidence=e, assertion=status, name=t.value))
+            elif t.category == "sepsis":
+                sepsis.append(Sepsis(evidence=e, assertion=status, severity=t.value))
+            elif t.category == "comorbidities":
+                chronic = Assertion.present if status in _CHRONIC_OK else status
+                comorbidities.append(Comorbidity(evidence=e, assertion=chronic, name=t.value))
+            elif t.category == "sex":
+                sex.append(SexStatement(evidence=e, assertion=Assertion.present, sex=Sex(t.value)))
+
+    return Findings(
+        nsti=nsti,
+        nsti_indicators=indicators,
+        postop_same_as_preop=_postop_same(note, lex),
+        sites=sites,
+        techniques=techniques,
+        layers=layers,
+        areas=list(_areas(note, lex, sites)),
+        procedures=procedures,
+        repeat=repeat,
+        organisms=organisms,
+        sepsis=sepsis,
+        comorbidities=comorbidities,
+        sex=sex,
+    )
+
+
+# A diagnosis naming the infection and its site ("Fournier's gangrene of the scrotum") gives
+# the site of the tissue debrided for it.
+_DIAGNOSIS = frozenset({"preoperative_diagnosis", "postoperative_diagnosis", "assessment"})
+
+
+def _site_role(section: str, treating: bool, necrosis: bool, nsti_here: bool) -> SiteRole:
+    if section in _DIAGNOSIS and nsti_here:
+        return SiteRole.involved
+    if section in NOT_TODAY or section not in PROCEDURAL:
+        return SiteRole.mentioned
+    if section == "procedure" or treating:
+        return SiteRole.debrided
+    if necrosis:
+        return SiteRole.involved
+    return SiteRole.mentioned
+
+
+def _laterality(lex: Lexicon, norm: str, start: int, floor: int) -> Laterality | None:
+    window = norm[max(floor, start - 16) : start]
+    best: tuple[int, str] | None = None
+    for side, pattern in lex.laterality:
+        for m in pattern.finditer(window):
+            if best is None or m.start() > best[0]:
+                best = (m.start(), side)
+    return Laterality(best[1]) if best else None
+
+
+def _layer_action(
+    lex: Lexicon, norm: str, t: Target, s_start: int, s_end: int, removal: bool, necrosis: bool
+) -> LayerAction:
+    before = norm[max(s_start, t.start - 60) : t.start]
+    after = norm[t.end : min(s_end, t.end + 60)]
+    if removal and lex.layer_including_before.search(before):
+        return LayerAction.removed
+    if lex.layer_exposed_before.search(before) or lex.layer_exposed_after.search(after):
+        if _REMOVED_AFTER.search(after):
+            return LayerAction.removed
+        return LayerAction.exposed
+    if removal:
+        return LayerAction.removed
+    if necrosis:
+        return LayerAction.necrotic
+    return LayerAction.exposed
+
+
+def _postop_same(note: Note, lex: Lexicon) -> Evidence | None:
+    for s in note.sections:
+        if s.name != "postoperative_diagnosis":
+            continue
+        m = lex.postop_same.match(note.norm, s.body_start, s.end)
+        if m:
+            start = m.start() + len(m.group()) - len(m.group().lstrip(" \t\n,:.-"))
+            return Evidence(quote=note.text[start : m.end()], start=start, end=m.end(), section=s.name)
+    return None
+
+
+def _areas(note: Note, lex: Lexicon, sites: Iterable[Site]) -> Iterable[Area]:
+    matches = sorted((m for p in lex.areas for m in p.finditer(note.norm)), key=lambda m: m.start())
+    last_end = -100
+    for m in matches:
+        # "12 x 5 cm (60 sq cm)" is one measurement written twice.
+        adjacent = m.start() - last_end < 12
+        last_end = max(last_end, m.end())
+        section = note.section_at(m.start()).name
+        if adjacent or section in NOT_TODAY:
+            continue
+        groups = m.groupdict()
+        sq_cm = float(groups["v"]) if groups.get("v") else float(groups["a"]) * float(groups["b"])
+        s_start, s_end = note.sentence_at(m.start())
+        regions = {s.region for s in sites if s_start <= s.evidence.start < s_end}
+        yield Area(
+            evidence=Evidence(
+                quote=note.text[m.start() : m.end()], start=m.start(), end=m.end(), section=section
+            ),
+            sq_cm=round(sq_cm, 1),
+            region=next(iter(regions)) if len(regions) == 1 else None,
+        )

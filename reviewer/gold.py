@@ -1,0 +1,104 @@
+"""Gold cases (eval/gold/*.yaml): loading and validation. A malformed case is rejected with
+the file and field named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from reviewer.decision import CriterionId, Role, Status, Verdict
+
+
+class GoldCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    role: Role
+    modifiers: list[str] = []
+    units: int | None = None
+
+
+class GoldContext(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sex: str | None = None
+    claimed_codes: list[str] = []
+    date_of_service: str | None = None
+
+
+class Expected(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Verdict
+    acceptable_verdicts: list[Verdict] = []
+    primary_codes: list[str] = []
+    codes: list[GoldCode] = []
+    criteria: dict[CriterionId, Status]
+    evidence: dict[CriterionId, list[str]] = {}
+    icd10: list[str] = []
+    edits: list[str] = []
+    flags: list[str] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Expected:
+        if not self.acceptable_verdicts:
+            self.acceptable_verdicts = [self.verdict]
+        if self.verdict not in self.acceptable_verdicts:
+            raise ValueError("acceptable_verdicts must include verdict")
+        if Verdict.supported in self.acceptable_verdicts and self.verdict is not Verdict.supported:
+            raise ValueError("supported may be acceptable only when it is the expected verdict")
+        return self
+
+
+class GoldCase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    style: str
+    branches: list[str] = []
+    context: GoldContext = GoldContext()
+    note: str = Field(min_length=1)
+    expected: Expected
+    rationale: str = ""
+    path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _evidence_in_note(self) -> GoldCase:
+        for cid, quotes in self.expected.evidence.items():
+            for q in quotes:
+                if q not in self.note:
+                    raise ValueError(f"expected.evidence.{cid.value}: {q!r} is not in the note")
+        return self
+
+
+class GoldError(ValueError):
+    """A malformed gold case: the message names the file and the field."""
+
+
+def load_case(path: Path) -> GoldCase:
+    try:
+        raw: Any = yaml.safe_load(path.read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        raise GoldError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(raw, dict):
+        raise GoldError(f"{path}: a gold case is a YAML mapping")
+    try:
+        case = GoldCase.model_validate({**raw, "path": path})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(case)"
+        raise GoldError(f"{path}: field {where}: {err['msg']}") from None
+    if case.id != path.stem:
+        raise GoldError(f"{path}: field id: {case.id!r} must equal the file name {path.stem!r}")
+    return case
+
+
+def load_cases(directory: Path) -> list[GoldCase]:
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise GoldError(f"{directory}: no gold cases (*.yaml) found")
+    return [load_case(p) for p in files]

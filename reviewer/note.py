@@ -1,0 +1,276 @@
+"""The note: original text kept byte-for-byte, sections, sentences, and a same-length
+normalised copy for matching (so every offset found in `norm` indexes `text` too)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib import resources
+from typing import Any
+
+# One-to-one character folds: every entry maps one character to one character so that
+# offsets in the normalised text are offsets in the original.
+_FOLD = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\t": " ",
+        "\r": "\n",
+        "\u00e9": "e",
+        "\u00c9": "e",
+        "\u00e8": "e",
+        "\u00d7": "x",
+    }
+)
+
+# Sections whose words describe something other than today's procedure.
+NOT_TODAY = frozenset({"risks", "history", "family_history", "plan"})
+
+
+def normalise(text: str) -> str:
+    """Lower-case and fold look-alike characters without changing the length."""
+    folded = text.translate(_FOLD)
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
+        return lowered
+    # A few characters lower-case to two (e.g. 'İ'); keep those as they are.
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str  # canonical name, e.g. "postoperative_diagnosis"; "body" before any header
+    start: int  # start of the header (or of the text)
+    body_start: int  # first character after the header and its colon
+    end: int
+    header: str  # the header as written
+
+
+@dataclass(frozen=True)
+class _HeaderLexicon:
+    version: str
+    pattern: re.Pattern[str]
+    canonical: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def _headers() -> _HeaderLexicon:
+    raw: dict[str, Any] = json.loads(
+        resources.files("reviewer.data").joinpath("sections.json").read_text("utf-8")
+    )
+    canonical: dict[str, str] = {}
+    for name, spellings in raw["sections"].items():
+        for spelling in spellings:
+            canonical[_key(spelling)] = name
+    alternatives = sorted(canonical, key=len, reverse=True)
+    body = "|".join(re.escape(a).replace(r"\ ", r"[ ]+") for a in alternatives)
+    # The header must not be glued to a word on either side.
+    pattern = re.compile(rf"(?<![\w/&-])(?:{body})(?![\w/&-])")
+    return _HeaderLexicon(raw["version"], pattern, canonical)
+
+
+def _key(header: str) -> str:
+    return re.sub(r"\s+", " ", normalise(header).strip())
+
+
+def section_lexicon_version() -> str:
+    return _headers().version
+
+
+_LINE_PREFIX = re.compile(r"[ \t]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-h])[.)][ \t]*|[-*\u2022#>][ \t]*)?$")
+
+
+def _find_sections(text: str, norm: str) -> list[Section]:
+    lex = _headers()
+    found: list[tuple[int, int, str, str]] = []  # start, body_start, name, header text
+    for m in lex.pattern.finditer(norm):
+        start, end = m.span()
+        after = end
+        while after < len(norm) and norm[after] in " \t":
+            after += 1
+        has_colon = after < len(norm) and norm[after] == ":"
+        line_end = after >= len(norm) or norm[after] == "\n"
+        line_start = norm.rfind("\n", 0, start) + 1
+        prefix = norm[line_start:start]
+        before = norm[:start].rstrip(" \t")
+        prev = before[-1:] if before else "\n"
+        at_line_start = _LINE_PREFIX.match(prefix) is not None
+        after_separator = prev in ",;|"
+        upper = text[start:end].isupper()
+        after_sentence = prev in ".!?" and upper
+        accepted = (
+            (at_line_start and (has_colon or (line_end and _looks_like_header_line(text, start, end))))
+            or (after_separator and has_colon)
+            or (after_sentence and has_colon)
+        )
+        if not accepted:
+            continue
+        body_start = after + 1 if has_colon else after
+        if at_line_start:  # a numbered or bulleted header starts at its number
+            start = line_start + len(prefix) - len(prefix.lstrip())
+        found.append((start, body_start, lex.canonical[_key(m.group())], text[start:end]))
+
+    found = _with_field_headers(text, norm, found)
+    sections: list[Section] = []
+    first = found[0][0] if found else len(text)
+    if first > 0 or not found:
+        sections.append(Section("body", 0, 0, first, ""))
+    for i, (start, body_start, name, header) in enumerate(found):
+        end = found[i + 1][0] if i + 1 < len(found) else len(text)
+        sections.append(Section(name, start, body_start, end, header))
+    return sections
+
+
+# Template notes carry "Key: value" lines our lexicon does not know ("Wound Location:").
+# They start a new, neutral section only after short-field sections; inside a history or a
+# risks section they stay part of it, so a past diagnosis never becomes today's.
+_FIELD_HEADER = re.compile(r"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([a-z][a-z/&()' -]{1,40}?)[ \t]*:(?!//)")
+_SHORT_FIELDS = frozenset(
+    {
+        "body",
+        "anesthesia",
+        "personnel",
+        "ebl",
+        "fluids",
+        "complications",
+        "disposition",
+        "drains",
+        "specimens",
+        "implants",
+        "other",
+    }
+)
+
+
+def _with_field_headers(
+    text: str, norm: str, found: list[tuple[int, int, str, str]]
+) -> list[tuple[int, int, str, str]]:
+    known = {start for start, *_ in found}
+    merged = sorted(found)
+    for m in _FIELD_HEADER.finditer(norm):
+        start = m.start(1)
+        if start in known or len(m.group(1).split()) > 5:
+            continue
+        enclosing = "body"
+        for h_start, h_body, name, _ in merged:
+            if h_start > start:
+                break
+            if h_body > start:  # inside a known header
+                enclosing = ""
+                break
+            enclosing = name
+        if enclosing in _SHORT_FIELDS:
+            merged.append((start, m.end(), "other", text[start : m.end(1)]))
+            merged.sort()
+    return merged
+
+
+def _looks_like_header_line(text: str, start: int, end: int) -> bool:
+    """A header alone on its line with no colon: capitals or title case."""
+    word = text[start:end]
+    return word.isupper() or word.istitle()
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=[\s\"')\]]|$)")
+
+
+def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple[int, int]]:
+    """Sentence boundaries for operative notes: punctuation, blank lines, list items and
+    section headers split; a line wrapped mid-sentence does not."""
+    cuts: set[int] = {0}
+    for s in sections:
+        cuts.add(s.start)
+        cuts.add(s.body_start)
+    for m in _SENTENCE_END.finditer(norm):
+        end = m.end()
+        # "Dr.", "approx.", "e.g." and decimals do not end a sentence.
+        if norm[end - 1] == "." and re.search(
+            r"(?:\b(?:dr|mr|mrs|ms|approx|vs|e\.g|i\.e|st|no)|\b[a-z])\.$",
+            norm[max(0, end - 6) : end],
+        ):
+            continue
+        # "1." numbering a list item does not end a sentence either.
+        if re.fullmatch(r"\s*(?:\d{1,2}|[a-z])\.", norm[norm.rfind("\n", 0, end) + 1 : end]):
+            continue
+        cuts.add(end)
+    for m in re.finditer(r"\n", norm):
+        i = m.start()
+        before = norm[:i].rstrip(" \t")
+        nxt = norm[i + 1 : i + 40].lstrip(" \t")
+        if (
+            not before
+            or before[-1] in ".:;!?"
+            or nxt.startswith("\n")
+            or re.match(r"(?:\d{1,2}[.)]|[-*\u2022#>])\s", nxt)
+            or not nxt
+        ):
+            cuts.add(i + 1)
+    ordered = sorted(c for c in cuts if c < len(text))
+    spans: list[tuple[int, int]] = []
+    for i, start in enumerate(ordered):
+        end = ordered[i + 1] if i + 1 < len(ordered) else len(text)
+        # Trim surrounding whitespace so spans start and end on text.
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+@dataclass(frozen=True)
+class Note:
+    """An operative (or any clinical) note. `text` is never modified."""
+
+    text: str
+    id: str = ""
+
+    @cached_property
+    def norm(self) -> str:
+        return normalise(self.text)
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @cached_property
+    def sections(self) -> list[Section]:
+        return _find_sections(self.text, self.norm)
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        return _sentence_spans(self.text, self.norm, self.sections)
+
+    def section_at(self, offset: int) -> Section:
+        for s in self.sections:
+            if s.start <= offset < s.end:
+                return s
+        return self.sections[-1]
+
+    def sentence_at(self, offset: int) -> tuple[int, int]:
+        for start, end in self.sentences:
+            if start <= offset < end:
+                return start, end
+        return offset, offset

@@ -1,0 +1,86 @@
+"""The pipeline: note text -> Note -> extractor -> guardrails -> rules -> Review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from reviewer.decision import Decision
+from reviewer.extract import get_extractor
+from reviewer.findings import Findings, Sex
+from reviewer.guardrails import check
+from reviewer.note import Note
+from reviewer.rules.edits import parse_claimed
+from reviewer.rules.engine import decide
+
+SCHEMA_VERSION = "1.0.0"
+
+
+class ExtractorInfo(BaseModel):
+    name: str
+    model: str | None = None
+    prompt_version: str | None = None
+
+
+class UsageInfo(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    attempts: int = 0
+
+
+class Review(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    note_id: str
+    note_sha256: str
+    extractor: ExtractorInfo
+    ruleset_version: str
+    findings: Findings
+    decision: Decision
+    warnings: list[str] = []
+    usage: UsageInfo = UsageInfo()
+    error: str | None = None
+
+
+def parse_sex(value: str | None) -> Sex | None:
+    if value is None or not value.strip():
+        return None
+    key = value.strip().lower()
+    if key in {"m", "male", "man"}:
+        return Sex.male
+    if key in {"f", "female", "woman"}:
+        return Sex.female
+    raise ValueError(f"sex must be M or F, not {value!r}")
+
+
+def review(
+    text: str,
+    *,
+    sex: str | None = None,
+    claimed_codes: Sequence[str] = (),
+    extractor: str = "rules",
+    note_id: str | None = None,
+) -> Review:
+    """Review one note for CPT 11004. Raises ValueError on bad arguments."""
+    who = parse_sex(sex)
+    claimed = parse_claimed(claimed_codes)
+    note = Note(text, id=note_id or "")
+    extraction = get_extractor(extractor).extract(note)
+    findings, warnings = check(note, extraction.findings)
+    decision = decide(findings, sex=who, claimed=claimed)
+    return Review(
+        note_id=note_id or note.sha256[:12],
+        note_sha256=note.sha256,
+        extractor=ExtractorInfo(
+            name=extraction.extractor,
+            model=extraction.model,
+            prompt_version=extraction.prompt_version,
+        ),
+        ruleset_version=decision.ruleset_version,
+        findings=findings,
+        decision=decision,
+        warnings=extraction.warnings + warnings,
+        usage=UsageInfo(**vars(extraction.usage)),
+        error=extraction.error,
+    )

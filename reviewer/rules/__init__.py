@@ -1,0 +1,1 @@
+"""The decision engine: criteria, verdict, codes, ICD-10-CM suggestions, claim edits."""

@@ -1,0 +1,391 @@
+"""Edits on the claimed codes: what a payer or an auditor would stop, and what the claim misses.
+
+CMS facts (NCCI pairs, MUEs, add-on primaries) come from `CmsTables`; the policy lists (code
+family, bypass modifiers, CPT add-on pairs, lower codes) from `reviewer/data/claim_edits.yaml`.
+Each `Edit.source` names the CMS table and its effective date, or "ruleset".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from itertools import combinations
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from reviewer.decision import Edit, RecommendedCode, Role, Severity, Verdict
+from reviewer.findings import Sex
+from reviewer.rules.cms import CmsTables, PtpEdit
+from reviewer.rules.icd10 import icd10_release, is_billable, sex_of_code
+
+__all__ = [
+    "ClaimEditRules",
+    "ClaimedCode",
+    "claim_edits",
+    "load_claim_edit_rules",
+    "parse_claimed",
+]
+
+RULESET = "ruleset"
+RULES_FILE = "claim_edits.yaml"
+
+_SEX_WORD = {Sex.male: "male", Sex.female: "female"}
+
+
+@dataclass(frozen=True)
+class ClaimedCode:
+    """One claim line: a CPT/HCPCS code with units and modifiers, or an ICD-10-CM code."""
+
+    code: str
+    units: int = 1
+    modifiers: tuple[str, ...] = ()
+    is_icd10: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class ClaimEditRules:
+    version: str
+    target: str
+    nsti_family: frozenset[str]
+    bypass_modifiers: frozenset[str]
+    addon_primaries: Mapping[str, frozenset[str]]
+    lower_codes: frozenset[str]
+
+
+def load_claim_edit_rules(path: Path | None = None) -> ClaimEditRules:
+    """The packaged policy lists (read once), or the YAML file at `path`."""
+    if path is None:
+        return _packaged_rules()
+    return _parse_rules(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def _packaged_rules() -> ClaimEditRules:
+    text = resources.files("reviewer.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
+    return _parse_rules(yaml.safe_load(text))
+
+
+def _parse_rules(data: Mapping[str, Any]) -> ClaimEditRules:
+    def codes(values: Iterable[object]) -> frozenset[str]:
+        return frozenset(str(v).strip().upper() for v in values)
+
+    try:
+        return ClaimEditRules(
+            version=str(data["version"]),
+            target=str(data["target"]),
+            nsti_family=codes(data["nsti_family"]),
+            bypass_modifiers=codes(data["bypass_modifiers"]),
+            addon_primaries=MappingProxyType({str(k): codes(v) for k, v in data["addon_primaries"].items()}),
+            lower_codes=codes(data["lower_codes"]),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{RULES_FILE}: malformed ({type(exc).__name__}: {exc})") from None
+
+
+# --- parsing the claim ---------------------------------------------------------------------
+
+# CPT (5 digits, or 4 digits + letter for Category II/III) or HCPCS level II (letter + 4 digits),
+# then modifiers after "-" or ":", then units after "x", "*" or "×".
+_PROCEDURE = re.compile(
+    r"(?P<code>\d{4}[0-9A-Z]|[A-Z]\d{4})"
+    r"(?P<mods>(?:\s*[-:]\s*[0-9A-Z]{2})*)"
+    r"(?:\s*[X*×]\s*(?P<units>\d{1,3}))?"
+)
+# ICD-10-CM, dotted ("N49.3") or not ("N493"); letter + 4 digits is read as HCPCS above.
+_DIAGNOSIS = re.compile(r"(?P<category>[A-Z]\d[0-9A-Z])(?:\.?(?P<rest>[0-9A-Z]{1,4}))?")
+_MODIFIER = re.compile(r"[0-9A-Z]{2}")
+
+
+def parse_claimed(codes: Sequence[str]) -> list[ClaimedCode]:
+    """Parse claim items such as "11004", "11043-XS", "11043:59", "11004x2", "N49.3".
+
+    Repeated procedure items with the same code and modifiers add their units; a repeated
+    diagnosis is kept once. An item in no known form raises ValueError naming it.
+    """
+    lines: dict[tuple[str, tuple[str, ...]], ClaimedCode] = {}
+    for item in codes:
+        line = _parse_one(item)
+        key = (line.code, line.modifiers)
+        if key in lines:
+            if line.is_icd10:  # a diagnosis listed twice is still one diagnosis
+                continue
+            line = ClaimedCode(line.code, lines[key].units + line.units, line.modifiers)
+        lines[key] = line
+    return list(lines.values())
+
+
+def _parse_one(item: str) -> ClaimedCode:
+    text = str(item).strip().upper()
+    if m := _PROCEDURE.fullmatch(text):
+        units = int(m["units"]) if m["units"] else 1
+        if units < 1:
+            raise ValueError(f"claimed code {item!r}: units must be at least 1")
+        modifiers = tuple(dict.fromkeys(_MODIFIER.findall(m["mods"])))
+        return ClaimedCode(code=m["code"], units=units, modifiers=modifiers)
+    if m := _DIAGNOSIS.fullmatch(text):
+        code = m["category"] + (f".{m['rest']}" if m["rest"] else "")
+        return ClaimedCode(code=code, is_icd10=True)
+    raise ValueError(
+        f"claimed code {item!r} is not in a known form: expected a CPT/HCPCS code such as "
+        "11004, 11043-XS or 11004x2, or an ICD-10-CM code such as N49.3"
+    )
+
+
+# --- the edits -----------------------------------------------------------------------------
+
+
+def claim_edits(
+    claimed: list[ClaimedCode],
+    *,
+    verdict: Verdict,
+    recommended: list[RecommendedCode],
+    sex: Sex | None,
+    tables: CmsTables,
+    rules: ClaimEditRules | None = None,
+) -> list[Edit]:
+    """Edits on the claim: coding (over/under), NCCI pairs, MUEs, add-ons, diagnosis checks."""
+    policy = rules or load_claim_edit_rules()
+    procedures = [c for c in claimed if not c.is_icd10]
+    diagnoses = [c for c in claimed if c.is_icd10]
+    edits: list[Edit] = []
+    if procedures:
+        edits += _coding_edits(procedures, verdict, recommended, policy)
+        edits += _ptp_edits(procedures, tables, policy)
+        edits += _mue_edits(procedures, tables)
+        edits += _addon_edits(procedures, tables, policy)
+    edits += _diagnosis_edits(diagnoses, sex)
+    return edits
+
+
+def _coding_edits(
+    procedures: Sequence[ClaimedCode],
+    verdict: Verdict,
+    recommended: Sequence[RecommendedCode],
+    policy: ClaimEditRules,
+) -> list[Edit]:
+    claimed = list(dict.fromkeys(c.code for c in procedures))
+    primaries = list(dict.fromkeys(r.code for r in recommended if r.role is Role.primary))
+    any_role = {r.code for r in recommended}
+    considered = {r.code for r in recommended if r.role is Role.consider}
+    edits: list[Edit] = []
+
+    named_instead: set[str] = set()
+    for code in claimed:
+        if code not in policy.nsti_family:
+            continue
+        if code == policy.target:
+            supported = verdict is Verdict.supported and (not primaries or code in primaries)
+        else:
+            supported = code in primaries
+        others = [p for p in primaries if p != code and p not in claimed]
+        if supported and not any(p in policy.nsti_family for p in others):
+            continue
+        # Pending a query: 11004 under a `query` verdict, 11005/11006 offered as "consider".
+        pending = verdict is Verdict.query if code == policy.target else code in considered
+        if pending:
+            others = []
+            message = (
+                f"{code} is claimed but the documentation does not yet support it; "
+                "answer the physician query before billing it."
+            )
+        elif others:
+            message = f"{code} is claimed but the documentation supports {_join(others)} instead."
+        else:
+            message = f"{code} is claimed but the documentation does not support it."
+        named_instead.update(others)
+        edits.append(
+            Edit(
+                kind="overcoding",
+                severity=Severity.error,
+                codes=[code, *others],
+                message=message,
+                source=RULESET,
+            )
+        )
+
+    instead = [c for c in claimed if c in policy.lower_codes and c not in any_role]
+    for code in primaries:
+        if code in claimed or code in named_instead:
+            continue
+        if code == policy.target and verdict is not Verdict.supported:
+            continue  # never push the claim toward 11004 unless it is supported
+        if instead:
+            message = (
+                f"{_join(instead)} {'is' if len(instead) == 1 else 'are'} claimed as the main "
+                f"service but the documentation supports {code}."
+            )
+        else:
+            message = f"The documentation supports {code} but it is not on the claim."
+        edits.append(
+            Edit(
+                kind="undercoding",
+                severity=Severity.warning,
+                codes=[*instead, code],
+                message=message,
+                source=RULESET,
+            )
+        )
+    return edits
+
+
+def _ptp_edits(procedures: Sequence[ClaimedCode], tables: CmsTables, policy: ClaimEditRules) -> list[Edit]:
+    modifiers: dict[str, set[str]] = {}
+    for line in procedures:
+        modifiers.setdefault(line.code, set()).update(line.modifiers)
+    edits: list[Edit] = []
+    for a, b in combinations(modifiers, 2):
+        pair = tables.ptp(a, b)
+        if pair is None or pair.modifier_indicator not in (0, 1):
+            continue
+        edits.append(_ptp_edit(pair, modifiers, tables, policy))
+    return edits
+
+
+def _ptp_edit(
+    pair: PtpEdit, modifiers: Mapping[str, set[str]], tables: CmsTables, policy: ClaimEditRules
+) -> Edit:
+    col1, col2 = pair.column1, pair.column2
+    codes = [col1, col2]
+    why = f'NCCI rationale: "{pair.rationale}"'
+    source = tables.source("ptp")
+    if pair.modifier_indicator == 0:
+        return Edit(
+            kind="ptp_no_modifier_allowed",
+            severity=Severity.error,
+            codes=codes,
+            message=(
+                f"{col1} and {col2} cannot be billed together on one date: NCCI keeps column 1 "
+                f"{col1}, denies column 2 {col2}, and no modifier bypasses this pair ({why})."
+            ),
+            source=source,
+        )
+    bypass = [
+        (code, mod)
+        for code in (col2, col1)
+        for mod in sorted(modifiers.get(code, ()))
+        if mod in policy.bypass_modifiers
+    ]
+    if bypass:
+        code, mod = bypass[0]
+        return Edit(
+            kind="ptp_modifier_required",
+            severity=Severity.info,
+            codes=codes,
+            message=(
+                f"Modifier {mod} on {code} bypasses the NCCI pair of column 1 {col1} and column 2 "
+                f"{col2} ({why}); the note must document a separate site or session to support it."
+            ),
+            source=source,
+        )
+    return Edit(
+        kind="ptp_modifier_required",
+        severity=Severity.warning,
+        codes=codes,
+        message=(
+            f"{col2} is bundled into {col1} (NCCI column 1 {col1}, column 2 {col2}; {why}): it is "
+            "denied unless modifier XS or 59 is added and the note documents a separate site."
+        ),
+        source=source,
+    )
+
+
+def _mue_edits(procedures: Sequence[ClaimedCode], tables: CmsTables) -> list[Edit]:
+    edits: list[Edit] = []
+    for code in dict.fromkeys(line.code for line in procedures):
+        limit = tables.mue(code)
+        if limit is None:
+            continue
+        lines = [line.units for line in procedures if line.code == code]
+        per_line = tables.mue_mai(code) == 1
+        units = max(lines) if per_line else sum(lines)
+        if units <= limit:
+            continue
+        if limit == 0:
+            message = f"{code} has an NCCI unit limit of 0: a practitioner cannot bill it."
+        else:
+            scope = "claim line" if per_line else "date of service"
+            message = f"{code} is claimed with {units} units but NCCI allows at most {limit} per {scope}."
+        edits.append(
+            Edit(
+                kind="mue_exceeded",
+                severity=Severity.error,
+                codes=[code],
+                message=message,
+                source=tables.source("mue"),
+            )
+        )
+    return edits
+
+
+def _addon_edits(procedures: Sequence[ClaimedCode], tables: CmsTables, policy: ClaimEditRules) -> list[Edit]:
+    claimed = set(line.code for line in procedures)
+    edits: list[Edit] = []
+    for code in dict.fromkeys(line.code for line in procedures):
+        primaries = tables.addon_primaries(code)
+        source = tables.source("aoc")
+        if not primaries:
+            primaries = policy.addon_primaries.get(code, frozenset())
+            source = RULESET
+        if not primaries or primaries & claimed:
+            continue
+        edits.append(
+            Edit(
+                kind="addon_without_primary",
+                severity=Severity.error,
+                codes=[code],
+                message=(
+                    f"Add-on code {code} is claimed without any of its primary codes "
+                    f"({_join(sorted(primaries), 'or')}) on the same date."
+                ),
+                source=source,
+            )
+        )
+    return edits
+
+
+def _diagnosis_edits(diagnoses: Sequence[ClaimedCode], sex: Sex | None) -> list[Edit]:
+    edits: list[Edit] = []
+    for line in diagnoses:
+        code = line.code
+        if not is_billable(code):
+            edits.append(
+                Edit(
+                    kind="icd10_not_billable",
+                    severity=Severity.error,
+                    codes=[code],
+                    message=(
+                        f"{code} is not a billable ICD-10-CM code: it does not exist or has "
+                        "more specific subcodes."
+                    ),
+                    source=icd10_release(),
+                )
+            )
+            continue
+        code_sex = sex_of_code(code)
+        if sex is not None and code_sex is not None and code_sex is not sex:
+            edits.append(
+                Edit(
+                    kind="sex_conflict",
+                    severity=Severity.error,
+                    codes=[code],
+                    message=(
+                        f"{code} is a {_SEX_WORD[code_sex]}-only diagnosis but the patient is "
+                        f"{_SEX_WORD[sex]}."
+                    ),
+                    source=RULESET,
+                )
+            )
+    return edits
+
+
+def _join(codes: Sequence[str], word: str = "and") -> str:
+    items = list(codes)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"

@@ -1,0 +1,133 @@
+"""The decision: a pure function from checked findings (+ sex, claimed codes) to a Decision."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reviewer.decision import Criterion, CriterionId, Decision, Flag, Status, Verdict
+from reviewer.findings import Assertion, Findings, RepeatKind, Sex
+from reviewer.rules import codes as code_rules
+from reviewer.rules import criteria as c
+from reviewer.rules.cms import load_tables
+from reviewer.rules.edits import ClaimedCode, claim_edits
+from reviewer.rules.icd10 import suggest_icd10
+from reviewer.rules.queries import draft
+from reviewer.rules.ruleset import load_ruleset
+
+
+def patient_sex(findings: Findings, sex: Sex | None) -> Sex | None:
+    """The caller's sex wins; otherwise the sex the note states."""
+    if sex is not None:
+        return sex
+    stated = c.present(findings.sex)
+    return stated[0].sex if stated else None
+
+
+def decide(
+    findings: Findings,
+    *,
+    sex: Sex | None = None,
+    claimed: Sequence[ClaimedCode] = (),
+) -> Decision:
+    rs = load_ruleset()
+    field = c.debrided_field(findings)
+    technique = c.excisional(findings)
+    criteria = [
+        c.necrotizing_infection(findings),
+        c.site(findings, field, technique),
+        technique,
+        c.depth(findings, technique, field),
+    ]
+    by_id = {k.id: k for k in criteria}
+    verdict = _verdict(criteria)
+    recommended = code_rules.recommend(findings, by_id, field, rs)
+    who = patient_sex(findings, sex)
+    nsti_confirmed = by_id[CriterionId.necrotizing_infection].status is Status.met
+    return Decision(
+        verdict=verdict,
+        summary=_summary(verdict, criteria),
+        criteria=criteria,
+        recommended_codes=recommended,
+        icd10=suggest_icd10(_confirmed(findings, by_id), who, nsti_confirmed),
+        queries=draft(findings, criteria, recommended, rs),
+        edits=claim_edits(
+            list(claimed), verdict=verdict, recommended=recommended, sex=who, tables=load_tables()
+        )
+        if claimed
+        else [],
+        flags=_flags(findings, field),
+        ruleset_version=str(rs["version"]),
+    )
+
+
+def _confirmed(findings: Findings, by_id: dict[CriterionId, Criterion]) -> Findings:
+    """A working or suspected NSTI diagnosis that C1 found confirmed counts as present."""
+    proof = by_id[CriterionId.necrotizing_infection]
+    if proof.status is not Status.met:
+        return findings
+    nsti = [
+        m.model_copy(update={"assertion": Assertion.present}) if m.evidence in proof.evidence else m
+        for m in findings.nsti
+    ]
+    return findings.model_copy(update={"nsti": nsti})
+
+
+def _verdict(criteria: Sequence[Criterion]) -> Verdict:
+    statuses = {k.status for k in criteria}
+    if Status.not_met in statuses:
+        return Verdict.not_supported
+    if Status.unclear in statuses:
+        return Verdict.query
+    # Safety rule: `supported` rests only on aligned evidence, re-checked here.
+    if any(not k.evidence or any(e.start < 0 for e in k.evidence) for k in criteria):
+        return Verdict.query
+    return Verdict.supported
+
+
+def _summary(verdict: Verdict, criteria: Sequence[Criterion]) -> str:
+    if verdict is Verdict.supported:
+        return "CPT 11004 is supported: all four criteria are met."
+    failing = [k for k in criteria if k.status is Status.not_met]
+    unclear = [k for k in criteria if k.status is Status.unclear]
+    if verdict is Verdict.not_supported:
+        return "CPT 11004 is not supported: " + " ".join(k.reason for k in failing)
+    return "CPT 11004 needs a physician query: " + " ".join(k.reason for k in unclear)
+
+
+def _flags(f: Findings, field: c.Field) -> list[Flag]:
+    flags: list[Flag] = []
+    # A planned return sits in the plan section: for this flag, plans count.
+    repeats = [
+        r for r in f.repeat if r.assertion is Assertion.present and r.evidence.alignment.value != "unaligned"
+    ]
+    if repeats:
+        planned = any(r.kind is RepeatKind.planned for r in repeats)
+        today = any(r.kind is RepeatKind.today for r in repeats)
+        parts = []
+        if today:
+            parts.append("this operation is documented as a repeat/second-look debridement")
+        if planned:
+            parts.append("a further debridement is planned")
+        flags.append(
+            Flag(
+                kind="repeat_debridement",
+                message=(
+                    "Serial debridement: "
+                    + " and ".join(parts)
+                    + ". 11004-11006 carry a 0-day global: a later-date "
+                    "return is a new code on its own date with no global modifier, unless it falls in the global "
+                    "period of another procedure by the same surgeon (e.g. orchiectomy, colostomy: 90 days), "
+                    "then modifier 58 (planned/staged) or 78 (unplanned return). Same date: one unit only (MUE 1)."
+                ),
+                evidence=[r.evidence for r in repeats],
+            )
+        )
+    if field.groin and field.genital_perineal:
+        flags.append(
+            Flag(
+                kind="groin_in_field",
+                message="Groin debrided in continuity with the genital/perineal field: it rides inside the 11004 field.",
+                evidence=[s.evidence for s in field.sites if s.region.value == "groin"],
+            )
+        )
+    return flags

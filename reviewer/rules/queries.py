@@ -1,0 +1,67 @@
+"""Compliant, non-leading physician queries: one per unclear element, citing what the note
+does say (clinical indicators), with open options including other / unable to determine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reviewer.decision import Criterion, CriterionId, Query, RecommendedCode, Role, Status
+from reviewer.findings import Evidence, Findings
+from reviewer.rules.criteria import present
+
+# What to cite for each criterion when it is unclear.
+_INDICATORS = {
+    CriterionId.necrotizing_infection: ("nsti", "nsti_indicators"),
+    CriterionId.site: ("sites",),
+    CriterionId.excisional: ("techniques",),
+    CriterionId.depth: ("layers",),
+}
+
+
+def _indicators(f: Findings, cid: CriterionId, limit: int = 4) -> list[Evidence]:
+    out: list[Evidence] = []
+    for name in _INDICATORS[cid]:
+        items = getattr(f, name)
+        # Suspected diagnoses are indicators too: cite everything asserted present or possible.
+        pool = present(items) + [
+            i for i in items if i.assertion.value == "possible" and i not in present(items)
+        ]
+        for item in pool:
+            if item.evidence not in out:
+                out.append(item.evidence)
+    return out[:limit]
+
+
+def draft(
+    f: Findings, criteria: list[Criterion], codes: list[RecommendedCode], rs: dict[str, Any]
+) -> list[Query]:
+    templates = rs["queries"]
+    queries: list[Query] = []
+    for c in criteria:
+        if c.status is not Status.unclear:
+            continue
+        t = templates[c.id.value]
+        queries.append(
+            Query(
+                topic=c.id.value,
+                question=t["question"],
+                options=list(t["options"]),
+                indicators=_indicators(f, c.id),
+            )
+        )
+    # 11042-11047 add-ons need the area; ask when a recommended excisional code lacks it.
+    for code in codes:
+        if code.code in {"11042", "11043", "11044"} and code.role is not Role.consider:
+            has_addon_or_area = any(a for a in f.areas if a.evidence.start >= 0)
+            if not has_addon_or_area:
+                t = templates["area"]
+                where = "the separately debrided region" if code.modifiers else "the debrided site"
+                queries.append(
+                    Query(
+                        topic="area",
+                        question=t["question"].format(where=where),
+                        options=list(t["options"]),
+                    )
+                )
+                break
+    return queries

@@ -1,0 +1,124 @@
+"""The deterministic extractor: what a coder relies on it to read correctly."""
+
+from reviewer.extract.rules import RulesExtractor
+from reviewer.findings import Assertion, Findings, LayerAction, Region, SiteRole, TechniqueKind
+from reviewer.note import Note
+
+
+def extract(text: str) -> Findings:
+    return RulesExtractor().extract(Note(text)).findings
+
+
+def nsti_status(text: str) -> list[Assertion]:
+    return [m.assertion for m in extract(text).nsti]
+
+
+def test_every_evidence_quote_indexes_the_original_text() -> None:
+    text = (
+        "Postop dx: Fournier’s gangrene — scrotum.\nPROCEDURE: Sharp débridement of necrotic Colles’ fascia."
+    )
+    f = extract(text)
+    assert f.evidence()
+    for e in f.evidence():
+        assert text[e.start : e.end] == e.quote
+
+
+def test_negated_nsti() -> None:
+    assert nsti_status("FINDINGS: No evidence of necrotizing fasciitis.") == [Assertion.absent]
+
+
+def test_negation_does_not_cross_a_sentence_or_a_header() -> None:
+    text = "Post-op dx: abscess, no scrotal extension\nProc: excisional debridement for Fournier's gangrene"
+    assert nsti_status(text) == [Assertion.present]
+
+
+def test_suspected_nsti() -> None:
+    assert nsti_status("PREOPERATIVE DIAGNOSIS: Cellulitis, rule out necrotizing fasciitis.") == [
+        Assertion.possible
+    ]
+
+
+def test_risks_section_is_hypothetical_and_history_is_historical() -> None:
+    text = "RISKS DISCUSSED: bleeding, infection, Fournier's gangrene.\nPAST MEDICAL HISTORY: Fournier's gangrene 2019.\n"
+    assert nsti_status(text) == [Assertion.hypothetical, Assertion.historical]
+
+
+def test_may_progress_to_is_hypothetical() -> None:
+    assert nsti_status("Scrotal cellulitis that may progress to Fournier's gangrene.") == [
+        Assertion.hypothetical
+    ]
+
+
+def test_family_history() -> None:
+    assert nsti_status("His brother had necrotizing fasciitis.") == [Assertion.other_person]
+
+
+def test_down_to_healthy_fascia_is_exposed_not_removed() -> None:
+    f = extract("DESCRIPTION: Necrotic skin and subcutaneous tissue were excised down to healthy fascia.")
+    actions = {layer.layer.value: layer.action for layer in f.layers}
+    assert actions == {
+        "skin": LayerAction.removed,
+        "subcutaneous": LayerAction.removed,
+        "fascia": LayerAction.exposed,
+    }
+
+
+def test_down_to_and_including_fascia_is_removed() -> None:
+    f = extract("DESCRIPTION: The scrotum was debrided down to and including the dartos fascia.")
+    assert [layer.action for layer in f.layers] == [LayerAction.removed]
+
+
+def test_unchecked_boxes_are_not_removed_layers() -> None:
+    f = extract("Tissue removed (deepest): [ ] skin  [ ] subcutaneous  [X] fascia")
+    removed = {layer.layer.value for layer in f.layers if layer.assertion is Assertion.present}
+    assert removed == {"fascia"}
+
+
+def test_excision_without_necrosis_is_not_a_debridement() -> None:
+    f = extract("PROCEDURE: Excision of right hydrocele sac.")
+    assert not [t for t in f.techniques if t.kind is TechniqueKind.excisional]
+
+
+def test_excision_of_necrotic_tissue_is_excisional() -> None:
+    f = extract("DESCRIPTION: All necrotic tissue of the scrotum was excised with scissors.")
+    exc = [t for t in f.techniques if t.kind is TechniqueKind.excisional]
+    assert exc and exc[0].all_necrotic_tissue
+
+
+def test_selective_removal_of_slough_with_scissors_is_not_excisional() -> None:
+    f = extract("Procedure: Loose slough was removed with forceps and scissors (selective debridement).")
+    kinds = {t.kind for t in f.techniques}
+    assert TechniqueKind.excisional not in kinds
+    assert TechniqueKind.selective in kinds
+
+
+def test_site_roles_and_laterality() -> None:
+    text = (
+        "POSTOPERATIVE DIAGNOSIS: Cellulitis of the thigh.\n"
+        "DESCRIPTION: The left hemiscrotum was sharply debrided.\n"
+    )
+    sites = {(s.region, s.role, s.laterality.value if s.laterality else None) for s in extract(text).sites}
+    assert (Region.scrotum, SiteRole.debrided, "left") in sites
+    assert (Region.thigh, SiteRole.mentioned, None) in sites
+
+
+def test_suprapubic_catheter_is_not_an_abdominal_wall_site() -> None:
+    f = extract("PROCEDURE: Placement of suprapubic catheter. Debridement of perineum.")
+    assert Region.abdominal_wall not in {s.region for s in f.sites}
+
+
+def test_area_written_twice_is_one_measurement() -> None:
+    f = extract("DESCRIPTION: Thigh wound debrided, 12 x 5 cm (60 sq cm).")
+    assert [a.sq_cm for a in f.areas] == [60.0]
+
+
+def test_postop_same_and_planned_repeat() -> None:
+    f = extract("POSTOPERATIVE DIAGNOSIS: Same.\nPLAN: Return to OR in 24 hours for second look.")
+    assert f.postop_same_as_preop is not None and f.postop_same_as_preop.quote == "Same"
+    assert f.repeat and all(r.kind.value == "planned" for r in f.repeat)
+
+
+def test_stated_sex_and_comorbidities() -> None:
+    f = extract("HPI: 61-year-old female with type 2 diabetes and morbid obesity.")
+    assert [s.sex.value for s in f.sex] == ["F"]
+    assert {c.name for c in f.comorbidities} == {"diabetes_type2", "morbid_obesity"}

@@ -1,0 +1,58 @@
+from reviewer.note import Note, normalise
+
+
+def test_normalise_keeps_length_and_offsets() -> None:
+    text = "Débridement — “Fournier’s” İstanbul ×3\r\n"
+    norm = normalise(text)
+    assert len(norm) == len(text)
+    assert norm.startswith('debridement - "fournier\'s"')
+
+
+def test_text_is_kept_byte_for_byte() -> None:
+    text = "PROCEDURE:\tExcisional débridement\r\nPLAN: none"
+    assert Note(text).text == text
+
+
+def test_headers_one_per_line_inline_numbered_and_caps() -> None:
+    text = (
+        "1. PREOPERATIVE DIAGNOSIS: Fournier gangrene\n"
+        "Postoperative diagnosis: Same\n"
+        "FINDINGS\n"
+        "Necrotic fascia.\n"
+        "Description of procedure: excised. PLAN: return to OR."
+    )
+    names = [s.name for s in Note(text).sections]
+    assert names == ["preoperative_diagnosis", "postoperative_diagnosis", "findings", "description", "plan"]
+
+
+def test_flat_one_line_export() -> None:
+    text = "PREOPERATIVE DIAGNOSIS:,Fournier gangrene,PROCEDURE:,Excisional debridement of scrotum,PLAN:,Return to OR"
+    note = Note(text)
+    assert [s.name for s in note.sections] == ["preoperative_diagnosis", "procedure", "plan"]
+    proc = note.sections[1]
+    assert "Excisional debridement of scrotum" in text[proc.body_start : proc.end]
+
+
+def test_a_word_mid_sentence_is_not_a_header() -> None:
+    note = Note("The findings were discussed with the family and the plan is to return.")
+    assert [s.name for s in note.sections] == ["body"]
+
+
+def test_field_lines_start_neutral_sections_but_not_inside_history() -> None:
+    text = "Anesthesia: MAC\nWound location: scrotum\nPAST MEDICAL HISTORY:\nFournier gangrene: 2019\n"
+    note = Note(text)
+    assert note.section_at(text.index("scrotum")).name == "other"
+    assert note.section_at(text.index("Fournier")).name == "history"
+
+
+def test_sentences_do_not_break_at_a_wrapped_line() -> None:
+    text = "There was no\nevidence of necrotizing fasciitis. Scrotum debrided.\n"
+    starts = [text[a:b] for a, b in Note(text).sentences]
+    assert starts[0] == "There was no\nevidence of necrotizing fasciitis."
+
+
+def test_sentences_break_at_list_items_and_blank_lines() -> None:
+    text = "PROCEDURE:\n1. Excisional debridement of scrotum\n2. Wound VAC\n\nTolerated well"
+    spans = [text[a:b] for a, b in Note(text).sentences]
+    assert "1. Excisional debridement of scrotum" in spans
+    assert "2. Wound VAC" in spans

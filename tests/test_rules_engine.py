@@ -1,0 +1,193 @@
+"""The rule layer on constructed findings: each branch of ruleset v1."""
+
+from __future__ import annotations
+
+from reviewer.decision import CriterionId, Role, Status, Verdict
+from reviewer.findings import (
+    Alignment,
+    Area,
+    Assertion,
+    Findings,
+    Layer,
+    LayerAction,
+    LayerFinding,
+    NstiIndicator,
+    NstiMention,
+    NstiType,
+    OtherProcedure,
+    ProcedureKind,
+    Region,
+    Sex,
+    Site,
+    SiteRole,
+    Technique,
+    TechniqueKind,
+)
+from reviewer.rules.edits import parse_claimed
+from reviewer.rules.engine import decide
+from tests.helpers import NoteBuilder
+
+
+def supported_findings(
+    n: NoteBuilder, *, region: Region = Region.scrotum, layer: Layer = Layer.fascia
+) -> dict:
+    return {
+        "nsti": [
+            NstiMention(
+                evidence=n.ev("Fournier's gangrene", "postoperative_diagnosis"), type=NstiType.fournier
+            )
+        ],
+        "sites": [Site(evidence=n.ev(region.value), region=region, role=SiteRole.debrided)],
+        "techniques": [Technique(evidence=n.ev("sharply excised"), kind=TechniqueKind.excisional)],
+        "layers": [LayerFinding(evidence=n.ev(layer.value), layer=layer, action=LayerAction.removed)],
+    }
+
+
+def statuses(decision) -> dict[CriterionId, Status]:
+    return {c.id: c.status for c in decision.criteria}
+
+
+def primary(decision) -> list[str]:
+    return [c.code for c in decision.recommended_codes if c.role is Role.primary]
+
+
+def test_all_four_met_is_supported_with_11004() -> None:
+    n = NoteBuilder()
+    d = decide(Findings(**supported_findings(n)), sex=Sex.male)
+    assert d.verdict is Verdict.supported
+    assert primary(d) == ["11004"]
+    assert [i.code for i in d.icd10] == ["N49.3"]
+    assert d.ruleset_version
+    for c in d.criteria:
+        for e in c.evidence:
+            assert n.text[e.start : e.end] == e.quote
+
+
+def test_unaligned_evidence_never_supports() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    bad = kw["nsti"][0].evidence.model_copy(update={"start": -1, "end": -1, "alignment": Alignment.unaligned})
+    kw["nsti"] = [kw["nsti"][0].model_copy(update={"evidence": bad})]
+    d = decide(Findings(**kw))
+    assert d.verdict is not Verdict.supported
+    assert statuses(d)[CriterionId.necrotizing_infection] is not Status.met
+
+
+def test_evidence_from_risks_section_never_supports() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["nsti"] = [NstiMention(evidence=n.ev("Fournier's gangrene", "risks"), type=NstiType.fournier)]
+    assert decide(Findings(**kw)).verdict is Verdict.not_supported
+
+
+def test_genital_plus_abdominal_wall_is_11006() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["sites"] += [
+        Site(evidence=n.ev("abdominal wall"), region=Region.abdominal_wall, role=SiteRole.debrided)
+    ]
+    d = decide(Findings(**kw))
+    assert d.verdict is Verdict.not_supported
+    assert primary(d) == ["11006"]
+
+
+def test_abdominal_wall_only_is_11005_with_mesh_addon() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n, region=Region.abdominal_wall)
+    kw["procedures"] = [
+        OtherProcedure(evidence=n.ev("infected mesh was removed"), kind=ProcedureKind.mesh_removal)
+    ]
+    d = decide(Findings(**kw))
+    assert primary(d) == ["11005"]
+    assert [(c.code, c.role) for c in d.recommended_codes if c.code == "11008"] == [("11008", Role.add_on)]
+
+
+def test_perianal_only_is_a_site_query() -> None:
+    n = NoteBuilder()
+    d = decide(Findings(**supported_findings(n, region=Region.perianal)))
+    assert d.verdict is Verdict.query
+    assert [q.topic for q in d.queries] == ["site"]
+
+
+def test_subcutaneous_only_queries_depth_and_offers_11042() -> None:
+    n = NoteBuilder()
+    d = decide(Findings(**supported_findings(n, layer=Layer.subcutaneous)))
+    assert d.verdict is Verdict.query
+    assert statuses(d)[CriterionId.depth] is Status.unclear
+    assert {c.code: c.role for c in d.recommended_codes}["11042"] is Role.consider
+    q = next(q for q in d.queries if q.topic == "depth")
+    assert "Unable to determine" in q.options and not any("11004" in o for o in q.options)
+
+
+def test_suspected_nsti_confirmed_by_intraoperative_finding() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["nsti"] = [
+        NstiMention(
+            evidence=n.ev("rule out Fournier's gangrene", "preoperative_diagnosis"),
+            assertion=Assertion.possible,
+            type=NstiType.fournier,
+        )
+    ]
+    unconfirmed = decide(Findings(**kw))
+    assert unconfirmed.verdict is Verdict.query
+    kw["nsti_indicators"] = [
+        NstiIndicator(evidence=n.ev("dishwater fluid", "findings"), kind="dishwater_fluid")
+    ]
+    assert decide(Findings(**kw)).verdict is Verdict.supported
+
+
+def test_separate_thigh_region_adds_11043_xs_and_area_addon() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["sites"] += [Site(evidence=n.ev("thigh"), region=Region.thigh, role=SiteRole.debrided)]
+    kw["layers"] += [
+        LayerFinding(
+            evidence=n.ev("fascia lata"), layer=Layer.fascia, action=LayerAction.removed, region=Region.thigh
+        )
+    ]
+    kw["areas"] = [Area(evidence=n.ev("12 x 5 cm"), sq_cm=60, region=Region.thigh)]
+    d = decide(Findings(**kw))
+    codes = {(c.code, c.role, tuple(c.modifiers), c.units) for c in d.recommended_codes}
+    assert ("11004", Role.primary, (), 1) in codes
+    assert ("11043", Role.additional, ("XS",), 1) in codes
+    assert ("11046", Role.add_on, ("XS",), 2) in codes
+
+
+def test_incision_and_drainage_only_suggests_drainage_code() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["techniques"] = [
+        Technique(evidence=n.ev("incision and drainage"), kind=TechniqueKind.incision_drainage)
+    ]
+    kw["layers"] = []
+    d = decide(Findings(**kw))
+    assert d.verdict is Verdict.not_supported
+    assert [(c.code, c.role) for c in d.recommended_codes] == [("55100", Role.consider)]
+
+
+def test_not_nsti_but_excisional_is_11042_to_11044_by_depth() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n, layer=Layer.bone)
+    kw["nsti"] = []
+    d = decide(Findings(**kw))
+    assert d.verdict is Verdict.not_supported
+    assert primary(d) == ["11044"]
+
+
+def test_overcoding_edit_when_11004_claimed_but_not_supported() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["nsti"] = []
+    d = decide(Findings(**kw), claimed=parse_claimed(["11004"]))
+    assert "overcoding" in {e.kind for e in d.edits}
+
+
+def test_repeat_flag() -> None:
+    from reviewer.findings import RepeatDebridement, RepeatKind
+
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["repeat"] = [RepeatDebridement(evidence=n.ev("second look", "plan"), kind=RepeatKind.planned)]
+    d = decide(Findings(**kw))
+    assert [f.kind for f in d.flags] == ["repeat_debridement"]
