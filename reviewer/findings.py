@@ -110,6 +110,7 @@ class Site(Finding):
     region: Region
     laterality: Laterality | None = None
     role: SiteRole = SiteRole.mentioned
+    separate: bool = False  # documented as a separate, non-contiguous wound
 
 
 class TechniqueKind(StrEnum):

@@ -11,7 +11,10 @@ from reviewer.note import Note, normalise
 def align_evidence(note: Note, e: Evidence) -> Evidence:
     text = note.text
     if 0 <= e.start <= e.end <= len(text) and text[e.start : e.end] == e.quote and e.quote:
-        return e.model_copy(update={"alignment": Alignment.exact, "section": note.section_at(e.start).name})
+        section = note.section_at(e.start).name
+        if e.alignment is Alignment.exact and e.section == section:
+            return e
+        return e.model_copy(update={"alignment": Alignment.exact, "section": section})
     if not e.quote.strip():
         return e.model_copy(update={"start": -1, "end": -1, "alignment": Alignment.unaligned})
     start = _nearest(text, e.quote, e.start)
@@ -53,7 +56,7 @@ def check(note: Note, findings: Findings) -> tuple[Findings, list[str]]:
             for item in value:
                 e = align_evidence(note, item.evidence)
                 unaligned += e.alignment is Alignment.unaligned
-                fixed.append(item.model_copy(update={"evidence": e}))
+                fixed.append(item if e is item.evidence else item.model_copy(update={"evidence": e}))
             update[name] = fixed
     if findings.postop_same_as_preop is not None:
         update["postop_same_as_preop"] = align_evidence(note, findings.postop_same_as_preop)

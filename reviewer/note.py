@@ -4,6 +4,7 @@ normalised copy for matching (so every offset found in `norm` indexes `text` too
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 import json
 import re
 from dataclasses import dataclass
@@ -263,14 +264,22 @@ class Note:
     def sentences(self) -> list[tuple[int, int]]:
         return _sentence_spans(self.text, self.norm, self.sections)
 
+    @cached_property
+    def _section_starts(self) -> list[int]:
+        return [s.start for s in self.sections]
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [start for start, _ in self.sentences]
+
     def section_at(self, offset: int) -> Section:
-        for s in self.sections:
-            if s.start <= offset < s.end:
-                return s
-        return self.sections[-1]
+        i = bisect_right(self._section_starts, offset) - 1
+        return self.sections[max(i, 0)]
 
     def sentence_at(self, offset: int) -> tuple[int, int]:
-        for start, end in self.sentences:
+        i = bisect_right(self._sentence_starts, offset) - 1
+        if i >= 0:
+            start, end = self.sentences[i]
             if start <= offset < end:
                 return start, end
         return offset, offset

@@ -75,6 +75,7 @@ class Lexicon:
     laterality: tuple[tuple[str, re.Pattern[str]], ...]
     necrosis_cues: re.Pattern[str]
     all_necrotic_scope: re.Pattern[str]
+    separate_region_cues: re.Pattern[str]
     layer_exposed_before: re.Pattern[str]
     layer_including_before: re.Pattern[str]
     layer_exposed_after: re.Pattern[str]
@@ -122,6 +123,7 @@ def load_lexicon() -> Lexicon:
         laterality=tuple((side, _bounded(words)) for side, words in raw["laterality"].items()),
         necrosis_cues=_bounded(raw["necrosis_cues"]),
         all_necrotic_scope=_bounded(raw["all_necrotic_scope"]),
+        separate_region_cues=_bounded(raw["separate_region_cues"]),
         layer_exposed_before=anywhere("layer_exposed_before"),
         layer_including_before=anywhere("layer_including_before"),
         layer_exposed_after=anywhere("layer_exposed_after"),

@@ -104,6 +104,7 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
         necrosis = lex.necrosis_cues.search(sentence) is not None
         removal = lex.removal_verbs.search(sentence) is not None
         all_necrotic = lex.all_necrotic_scope.search(sentence) is not None
+        separate = lex.separate_region_cues.search(sentence) is not None
         regions = {t.value for t in present if t.category == "sites"}
         nsti_here = any(
             t.category == "nsti" for t, a in items if a in (Assertion.present, Assertion.possible)
@@ -124,6 +125,7 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
                         region=Region(t.value),
                         laterality=_laterality(lex, norm, t.start, s_start),
                         role=role,
+                        separate=separate,
                     )
                 )
             elif t.category == "techniques":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
@@ -95,7 +96,7 @@ def _spans(decision: Decision, note_text: str) -> list[Span]:
 def _segments(spans: Sequence[Span], length: int) -> list[_Segment]:
     """Split [0, length) at every span boundary; each piece knows the spans covering it."""
     cuts = sorted({0, length, *(s.start for s in spans), *(s.end for s in spans)})
-    segments = [_Segment(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]
+    segments = [_Segment(a, b) for a, b in pairwise(cuts) if a < b]
     for span in spans:
         for seg in segments:
             if span.start <= seg.start and seg.end <= span.end:
@@ -227,6 +228,8 @@ h2 .count { font-weight: 400; }
 .badge.unclear, .badge.warning { color: var(--ask); background: var(--ask-bg); }
 .badge.info { color: var(--info); background: var(--info-bg); }
 .badge.role { color: var(--ink); background: #e5e9ef; font-weight: 600; }
+.badge.role.primary { color: var(--ok); background: var(--ok-bg); }
+.badge.role.consider { color: var(--ask); background: var(--ask-bg); }
 .reason { margin: 4px 0 2px; }
 ul.evidence { list-style: none; margin: 2px 0 0; padding: 0; font-size: 13px; }
 ul.evidence li { margin: 2px 0; }
@@ -275,9 +278,9 @@ mark.necrotizing_infection { background: #fecaca; }
 mark.site { background: #bfdbfe; }
 mark.excisional { background: #bbf7d0; }
 mark.depth { background: #e9d5ff; }
-mark.query { border-bottom: 2px dashed #ea580c; }
-mark.flag { text-decoration: underline wavy #b45309; text-underline-offset: 3px; }
-mark.icd10 { text-decoration: underline dotted #0f766e 2px; text-underline-offset: 3px; }
+mark.query, .sample.query { border-bottom: 2px dashed #ea580c; }
+mark.flag, .sample.flag { text-decoration: underline wavy #b45309; text-underline-offset: 3px; }
+mark.icd10, .sample.icd10 { text-decoration: underline dotted #0f766e 2px; text-underline-offset: 3px; }
 mark.flag.icd10 { text-decoration: underline wavy #b45309; }
 mark.ev:target { outline: 2px solid #111827; outline-offset: 1px; }
 footer { padding: 0 28px 24px; color: var(--muted); font-size: 12px; }
@@ -367,14 +370,15 @@ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <section class="panel">
 <h2>Recommended codes <span class="count">({{ d.recommended_codes|length }})</span></h2>
 <table>
-<thead><tr><th>Code</th><th>Units</th><th>Modifiers</th><th>Role</th><th>Description</th>\
-<th>Reason</th></tr></thead>
+<thead><tr><th>Code</th><th>Units</th><th>Modifiers</th><th>Role</th>\
+<th>Description and reason</th></tr></thead>
 <tbody>
 {% for code in d.recommended_codes %}
 <tr><td class="code">{{ code.code }}</td><td class="num">{{ code.units }}</td>\
 <td>{{ code.modifiers|join(", ") or "\u2013" }}</td>\
-<td><span class="badge role">{{ code.role.value }}</span></td>\
-<td>{{ code.description or "\u2013" }}</td><td>{{ code.reason or "\u2013" }}</td></tr>
+<td><span class="badge role {{ code.role.value }}">{{ code.role.value }}</span></td>\
+<td>{{ code.description or "\u2013" }}\
+{% if code.reason %}<div class="small muted">{{ code.reason }}</div>{% endif %}</td></tr>
 {% endfor %}
 </tbody>
 </table>
@@ -450,7 +454,7 @@ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 {% for c in criteria_ids %}<li class="{{ c.value }}"><span class="swatch"></span>\
 {{ names[c] }}</li>
 {% endfor %}
-{% for label, text in extras %}<li><mark class="ev {{ label }} sample">abc</mark> {{ text }}</li>
+{% for label, text in extras %}<li><span class="sample {{ label }}">text</span> {{ text }}</li>
 {% endfor %}
 </ul>
 <pre class="note">{{ note_html }}</pre>

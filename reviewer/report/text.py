@@ -112,16 +112,18 @@ def evidence_location(ev: Evidence) -> str:
     return f"({where}, chars {ev.start}-{ev.end}{match})"
 
 
-def _quote_line(ev: Evidence, indent: str = "  ") -> Text:
-    line = Text(indent)
-    line.append(f'"{ev.quote}"', style=_QUOTE)
-    line.append("  ")
-    line.append(evidence_location(ev), style=_DIM)
-    return line
-
-
-def _quotes(evidence: Iterable[Evidence], indent: str = "  ") -> list[Text]:
-    return [_quote_line(ev, indent) for ev in evidence]
+def _quotes(evidence: Iterable[Evidence], indent: int = 2) -> list[RenderableType]:
+    """Quotes in one column, their locations aligned in the next (wrapping inside each)."""
+    items = list(evidence)
+    if not items:
+        return []
+    grid = Table.grid(padding=(0, 2, 0, 0), pad_edge=False)
+    grid.add_column(width=max(indent - 2, 0), no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_column(overflow="fold")
+    for ev in items:
+        grid.add_row(Text(""), Text(f'"{ev.quote}"', style=_QUOTE), Text(evidence_location(ev), style=_DIM))
+    return [grid]
 
 
 def _heading(title: str, count: int | None = None) -> Text:

@@ -164,7 +164,8 @@ class Field:
     abdominal_wall: bool
     perianal: bool
     groin: bool
-    separate: tuple[Region, ...]  # non-contiguous regions (thigh, buttock, other)
+    separate: tuple[Region, ...]  # regions documented as separate wounds (thigh, buttock, other)
+    contiguous: tuple[Region, ...]  # such regions debrided without being called separate
 
     @property
     def regions(self) -> set[Region]:
@@ -177,7 +178,12 @@ def debrided_field(f: Findings) -> Field:
         s for s in live if s.role is SiteRole.involved
     ]
     regions = {s.region for s in sites}
-    separate = tuple(sorted(regions & SEPARATE_REGIONS, key=lambda r: r.value))
+    # Outside the genital/perineal field, only a wound documented as separate gets its own code;
+    # an undocumented extension rides inside the field (and is flagged).
+    intraop = [s for s in live if s.role in (SiteRole.debrided, SiteRole.involved)]
+    marked = {s.region for s in intraop if s.separate} & regions & SEPARATE_REGIONS
+    separate = tuple(sorted(marked, key=lambda r: r.value))
+    contiguous = tuple(sorted((regions & SEPARATE_REGIONS) - set(separate), key=lambda r: r.value))
     return Field(
         sites=tuple(sites),
         genital_perineal=bool(regions & GENITAL_PERINEAL),
@@ -185,6 +191,7 @@ def debrided_field(f: Findings) -> Field:
         perianal=Region.perianal in regions,
         groin=Region.groin in regions,
         separate=separate,
+        contiguous=contiguous,
     )
 
 

@@ -122,6 +122,19 @@ def _flags(f: Findings, field: c.Field) -> list[Flag]:
                 evidence=[r.evidence for r in repeats],
             )
         )
+    if field.contiguous and (field.genital_perineal or field.abdominal_wall):
+        names = ", ".join(r.value for r in field.contiguous)
+        flags.append(
+            Flag(
+                kind="contiguous_extension",
+                message=(
+                    f"The debrided field extends onto the {names} without being documented as a separate wound: "
+                    "it is taken as part of the NSTI field. If it was a separate, non-contiguous wound, the surgeon "
+                    "should say so; it would then be reported with 11042-11047 and modifier XS."
+                ),
+                evidence=[s.evidence for s in field.sites if s.region in field.contiguous],
+            )
+        )
     if field.groin and field.genital_perineal:
         flags.append(
             Flag(

@@ -1,0 +1,52 @@
+"""Throughput of the rules path over the gold notes, against a baseline measured in the same
+run: spaCy's blank English tokenizer alone over the same notes (the floor of any spaCy pipeline).
+
+    .venv/bin/python eval/bench/rules_speed.py [--rounds 5]
+
+Prints notes/second for the whole review (sections, extraction, ConText, decision, JSON) and
+the ratio to the tokenizer baseline. Measured on one core; nothing here is a unit test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import spacy
+
+from reviewer import review
+from reviewer.gold import load_cases
+
+GOLD = Path(__file__).resolve().parents[1] / "gold"
+
+
+def rate(fn: object, notes: list[str], rounds: int) -> float:
+    assert callable(fn)
+    best = 0.0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for text in notes:
+            fn(text)
+        best = max(best, len(notes) / (time.perf_counter() - start))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    notes = [c.note for c in load_cases(GOLD)]
+    review(notes[0])  # load lexicons, ConText rules, CMS tables and ICD-10 once
+    nlp = spacy.blank("en")
+    baseline = rate(nlp.make_doc, notes, args.rounds)
+    full = rate(lambda t: review(t).model_dump_json(), notes, args.rounds)
+    words = sum(len(n.split()) for n in notes) / len(notes)
+    print(f"notes: {len(notes)} gold notes, {words:.0f} words on average, best of {args.rounds} rounds")
+    print(f"baseline (spaCy blank tokenizer only): {baseline:8.0f} notes/second")
+    print(f"rules review, end to end (JSON out):   {full:8.0f} notes/second")
+    print(f"ratio review / baseline: {full / baseline:.2f}")
+
+
+if __name__ == "__main__":
+    main()
