@@ -4,9 +4,9 @@ normalised copy for matching (so every offset found in `norm` indexes `text` too
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_right
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources

@@ -252,8 +252,8 @@ def test_claim_edits_shown(claimed: Review) -> None:
 
 
 def test_verdict_styles(supported: Review, query: Review) -> None:
-    assert 'class="verdict supported"' in render_html(supported, SUPPORTED_NOTE)
-    assert 'class="verdict query"' in render_html(query, QUERY_NOTE)
+    assert 'class="verdict v-supported"' in render_html(supported, SUPPORTED_NOTE)
+    assert 'class="verdict v-query"' in render_html(query, QUERY_NOTE)
     assert "QUERY THE SURGEON" in render_html(query, QUERY_NOTE)
     assert query.decision.verdict is Verdict.query
 

@@ -140,7 +140,11 @@ def test_suspected_nsti_confirmed_by_intraoperative_finding() -> None:
 def test_separate_thigh_region_adds_11043_xs_and_area_addon() -> None:
     n = NoteBuilder()
     kw = supported_findings(n)
-    kw["sites"] += [Site(evidence=n.ev("thigh"), region=Region.thigh, role=SiteRole.debrided)]
+    kw["sites"] += [
+        Site(
+            evidence=n.ev("separate thigh wound"), region=Region.thigh, role=SiteRole.debrided, separate=True
+        )
+    ]
     kw["layers"] += [
         LayerFinding(
             evidence=n.ev("fascia lata"), layer=Layer.fascia, action=LayerAction.removed, region=Region.thigh
@@ -191,3 +195,12 @@ def test_repeat_flag() -> None:
     kw["repeat"] = [RepeatDebridement(evidence=n.ev("second look", "plan"), kind=RepeatKind.planned)]
     d = decide(Findings(**kw))
     assert [f.kind for f in d.flags] == ["repeat_debridement"]
+
+
+def test_thigh_extension_not_called_separate_rides_inside_the_field() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["sites"] += [Site(evidence=n.ev("thigh"), region=Region.thigh, role=SiteRole.debrided)]
+    d = decide(Findings(**kw))
+    assert [c.code for c in d.recommended_codes] == ["11004"]
+    assert "contiguous_extension" in [f.kind for f in d.flags]

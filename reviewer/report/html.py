@@ -25,6 +25,7 @@ from reviewer.report.text import (
     MISMATCH_WARNING,
     STATUS_LABELS,
     VERDICT_LABELS,
+    evidence_location,
     note_matches,
     section_name,
 )
@@ -156,6 +157,19 @@ def _topic(topic: str) -> str:
         return topic.replace("_", " ")
 
 
+def _compact(items: Sequence[Evidence], note_text: str) -> list[tuple[str, Evidence | None, str]]:
+    """Distinct quotes in order, each with its first markable occurrence and all locations."""
+    by_quote: dict[str, list[Evidence]] = {}
+    for ev in items:
+        by_quote.setdefault(ev.quote, []).append(ev)
+    out: list[tuple[str, Evidence | None, str]] = []
+    for quote, evs in by_quote.items():
+        target = next((ev for ev in evs if highlightable(ev, note_text)), None)
+        where = "; ".join(evidence_location(ev).strip("()") for ev in evs)
+        out.append((quote, target, where))
+    return out
+
+
 def _extractor(review: Review) -> str:
     ext = review.extractor
     parts = [ext.name]
@@ -188,9 +202,9 @@ h2 .count { font-weight: 400; }
   padding: 20px 28px 16px; border-bottom: 1px solid var(--line); background: var(--panel);
   border-top: 8px solid var(--accent);
 }
-.verdict.supported { --accent: var(--ok); --tint: var(--ok-bg); }
-.verdict.not_supported { --accent: var(--bad); --tint: var(--bad-bg); }
-.verdict.query { --accent: var(--ask); --tint: var(--ask-bg); }
+.verdict.v-supported { --accent: var(--ok); --tint: var(--ok-bg); }
+.verdict.v-not_supported { --accent: var(--bad); --tint: var(--bad-bg); }
+.verdict.v-query { --accent: var(--ask); --tint: var(--ask-bg); }
 .verdict-line { display: flex; align-items: baseline; gap: 14px; flex-wrap: wrap; margin: 0; }
 .verdict-line .cpt { font-size: 22px; font-weight: 600; }
 .verdict-line .label {
@@ -240,6 +254,11 @@ ul.evidence .loc { color: var(--muted); font-size: 12px; margin-left: 4px; }
 ul.evidence li.unaligned .quote { border-bottom: 0; text-decoration: line-through;
   color: var(--muted); }
 ul.evidence li.unaligned .loc { color: var(--bad); }
+.chips { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 4px; }
+.chip { font-size: 12px; padding: 0 6px; border-radius: 4px; background: #eef1f4;
+  color: var(--ink); text-decoration: none; font-style: italic; }
+a.chip:hover { background: #fff7c2; }
+.chip.unaligned { text-decoration: line-through; color: var(--muted); }
 .no-evidence { color: var(--muted); font-size: 13px; margin: 2px 0 0; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th { text-align: left; font-weight: 600; color: var(--muted); border-bottom: 1px solid
@@ -251,15 +270,15 @@ td.code { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 70
 td.num { text-align: right; }
 .muted { color: var(--muted); }
 .small { font-size: 12px; }
-.query { border-top: 1px solid #eef1f4; padding-top: 10px; margin-top: 10px; }
-.query:first-of-type { border-top: 0; padding-top: 0; margin-top: 0; }
-.query .topic { font-size: 12px; color: var(--muted); font-weight: 600; }
-.query .question { margin: 2px 0 4px; font-weight: 600; }
+.query-card { border-top: 1px solid #eef1f4; padding-top: 10px; margin-top: 10px; }
+.query-card:first-of-type { border-top: 0; padding-top: 0; margin-top: 0; }
+.query-card .topic { font-size: 12px; color: var(--muted); font-weight: 600; }
+.query-card .question { margin: 2px 0 4px; font-weight: 600; }
 ul.options { list-style: none; margin: 0 0 4px; padding: 0 0 0 4px; }
 ul.options li::before { content: "\\2610"; margin-right: 8px; color: var(--muted); }
-.flag { margin: 0 0 10px; }
-.flag:last-child { margin-bottom: 0; }
-.flag .kind { font-weight: 650; }
+.flag-card { margin: 0 0 10px; }
+.flag-card:last-child { margin-bottom: 0; }
+.flag-card .kind { font-weight: 650; }
 ul.plain { margin: 0; padding-left: 18px; }
 .note-panel { position: sticky; top: 12px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; color: var(--muted);
@@ -294,7 +313,7 @@ footer code { font-size: 11.5px; }
   body { background: #fff; font-size: 11pt; }
   .verdict { border-bottom: 0; padding: 0 0 8px; }
   .layout { display: block; padding: 0; }
-  .panel { border: 0; border-radius: 0; padding: 8px 0; margin: 0; break-inside: avoid; }
+  .panel, .panel.empty { border: 0; border-radius: 0; padding: 8px 0; margin: 0; break-inside: avoid; }
   .note-panel { position: static; break-before: page; }
   pre.note { max-height: none; overflow: visible; border: 0; padding: 0; background: #fff;
     font-size: 9.5pt; }
@@ -335,10 +354,20 @@ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 </ul>
 {% endif %}
 {%- endmacro %}
+{% macro chips(items) -%}
+{% if items %}
+<div class="chips">
+{% for quote, target, where in compact(items) %}
+{% if target %}<a class="chip" href="#at-{{ target.start }}" title="{{ where }}">{{ quote }}</a>\
+{% else %}<span class="chip unaligned" title="{{ where }}">{{ quote }}</span>{% endif %}
+{% endfor %}
+</div>
+{% endif %}
+{%- endmacro %}
 {% macro empty(title) -%}
 <section class="panel empty"><h2>{{ title }}: <span class="none">none</span></h2></section>
 {%- endmacro %}
-<header class="verdict {{ d.verdict.value }}">
+<header class="verdict v-{{ d.verdict.value }}">
 <h1 class="verdict-line"><span class="cpt">CPT 11004</span>\
 <span class="label">{{ verdict_label }}</span></h1>
 <p class="summary">{{ d.summary }}</p>
@@ -393,7 +422,7 @@ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 {% for icd in d.icd10 %}
 <tr><td class="code">{{ icd.code }}</td><td>{{ icd.title }}</td>\
 <td>{% if icd.billable %}yes{% else %}<span class="badge error">NO</span>{% endif %}</td>\
-<td>{{ icd.reason }}{{ evidence_list(icd.evidence) }}</td></tr>
+<td>{{ icd.reason }}{{ chips(icd.evidence) }}</td></tr>
 {% endfor %}
 </tbody>
 </table>
@@ -403,7 +432,7 @@ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <section class="panel">
 <h2>Physician queries <span class="count">({{ d.queries|length }})</span></h2>
 {% for q in d.queries %}
-<div class="query">
+<div class="query-card">
 <div class="topic">{{ loop.index }}. About: {{ topic(q.topic) }}</div>
 <p class="question">{{ q.question }}</p>
 <ul class="options">
@@ -436,7 +465,7 @@ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <section class="panel">
 <h2>Flags <span class="count">({{ d.flags|length }})</span></h2>
 {% for f in d.flags %}
-<div class="flag"><div class="kind">{{ f.kind|replace("_", " ")|capitalize }}</div>
+<div class="flag-card"><div class="kind">{{ f.kind|replace("_", " ")|capitalize }}</div>
 <div>{{ f.message }}</div>{{ evidence_list(f.evidence) }}</div>
 {% endfor %}
 </section>
@@ -494,6 +523,7 @@ def render_html(review: Review, note_text: str) -> str:
         extras=[(label, text) for label, text in _EXTRA_LABELS.items() if label in used],
         note_html=highlight_note(decision, note_text),
         can_mark=lambda ev: highlightable(ev, note_text),
+        compact=lambda items: _compact(items, note_text),
         section=section_name,
         topic=_topic,
         version=reviewer.__version__,
