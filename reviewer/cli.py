@@ -87,7 +87,7 @@ def check(
         return
     if input_warnings:
         result = result.model_copy(update={"warnings": input_warnings + result.warnings})
-    rendered = _render(result, text, output_format)
+    rendered = _render(result, text, output_format, color=out is None and sys.stdout.isatty())
     if out is not None:
         try:
             write_atomically(out, rendered)
@@ -97,7 +97,7 @@ def check(
     sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
 
 
-def _render(result: object, text: str, output_format: OutputFormat) -> str:
+def _render(result: object, text: str, output_format: OutputFormat, *, color: bool) -> str:
     from reviewer.pipeline import Review
 
     assert isinstance(result, Review)
@@ -109,7 +109,7 @@ def _render(result: object, text: str, output_format: OutputFormat) -> str:
         return render_html(result, text)
     from reviewer.report import render_text
 
-    return render_text(result, text, color=sys.stdout.isatty())
+    return render_text(result, text, color=color)
 
 
 @app.command()

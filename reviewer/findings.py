@@ -24,6 +24,7 @@ class Alignment(StrEnum):
     normalised = "normalised"  # equal after case/whitespace/dash/quote folding
     fuzzy = "fuzzy"  # near match above threshold
     unaligned = "unaligned"  # not found in the note: can never satisfy a criterion
+    mismatch = "mismatch"  # found, but the quote does not say what the label claims: never counts
 
 
 class Evidence(BaseModel):

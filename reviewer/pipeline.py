@@ -67,7 +67,7 @@ def review(
     claimed = parse_claimed(claimed_codes)
     note = Note(text, id=note_id or "")
     extraction = get_extractor(extractor).extract(note)
-    findings, warnings = check(note, extraction.findings)
+    findings, warnings = check(note, extraction.findings, assertions_checked=extraction.assertions_checked)
     decision = decide(findings, sex=who, claimed=claimed)
     return Review(
         note_id=note_id or note.sha256[:12],

@@ -346,3 +346,9 @@ def test_evidence_past_the_end_is_not_marked(supported: Review) -> None:
     page = parse(render_html(supported, note))
     assert page.note == note
     assert all(int(m["data-end"]) <= len(note) for m in page.marks)
+
+
+def test_extraction_error_is_shown(query: Review) -> None:
+    failed = query.model_copy(update={"error": "extractor <timed out>"})
+    page = parse(render_html(failed, QUERY_NOTE))
+    assert "Extraction error: extractor <timed out>" in page.text

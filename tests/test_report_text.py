@@ -223,3 +223,10 @@ def test_json_round_trips(claimed: Review) -> None:
     text = render_json(claimed)
     assert text.startswith("{\n  ")
     assert Review.model_validate_json(text) == claimed
+
+
+def test_extraction_error_is_shown_under_the_verdict(query: Review) -> None:
+    failed = query.model_copy(update={"error": "extractor timed out after 3 attempts"})
+    out = lines(render_text(failed, QUERY_NOTE))
+    assert out[0] == "CPT 11004: QUERY THE SURGEON"
+    assert "Extraction error: extractor timed out after 3 attempts" in out[:6]

@@ -35,7 +35,7 @@ HOST=127.0.0.1 PORT="$PORT" nohup setsid "$LLM_ENV/bin/python" "$HERE/serve.py" 
   --model "$MODEL_PATH" --model_alias gemma-3-270m \
   --host 127.0.0.1 --port "$PORT" \
   --n_ctx "$N_CTX" --n_threads "$N_THREADS" --n_threads_batch "$N_THREADS" \
-  --seed "$SEED" --verbose true \
+  --seed "$SEED" --logits_all false --verbose true \
   >"$LOG" 2>&1 </dev/null &
 echo $! >"$PIDFILE"
 

@@ -34,6 +34,7 @@ class Extraction:
     usage: Usage = field(default_factory=Usage)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # set when extraction failed; findings are then empty
+    assertions_checked: bool = False  # assertions and sections already come from the ConText pass
 
 
 class Extractor(Protocol):

@@ -70,7 +70,7 @@ class RulesExtractor:
 
     def extract(self, note: Note) -> Extraction:
         lex = load_lexicon()
-        return Extraction(findings=build_findings(note, lex), extractor=self.name)
+        return Extraction(findings=build_findings(note, lex), extractor=self.name, assertions_checked=True)
 
 
 def build_findings(note: Note, lex: Lexicon) -> Findings:

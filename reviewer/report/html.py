@@ -28,6 +28,7 @@ from reviewer.report.text import (
     evidence_location,
     note_matches,
     section_name,
+    topic_name,
 )
 
 __all__ = ["CRITERION_COLOURS", "Span", "highlight_note", "highlightable", "render_html"]
@@ -86,7 +87,7 @@ def _spans(decision: Decision, note_text: str) -> list[Span]:
         name = CRITERION_NAMES.get(crit.id, crit.id.value)
         add(crit.evidence, crit.id.value, f"{name}: {STATUS_LABELS[crit.status].lower()}")
     for query in decision.queries:
-        add(query.indicators, "query", f"Query indicator ({_topic(query.topic)})")
+        add(query.indicators, "query", f"Query indicator ({topic_name(query.topic)})")
     for flag in decision.flags:
         add(flag.evidence, "flag", f"Flag: {flag.kind.replace('_', ' ')}")
     for icd in decision.icd10:
@@ -148,13 +149,6 @@ def highlight_note(decision: Decision, note_text: str) -> Markup:
         piece = note_text[seg.start : seg.end]
         parts.append(_mark(seg, piece) if seg.labels else _escape(piece))
     return Markup("".join(parts))
-
-
-def _topic(topic: str) -> str:
-    try:
-        return CRITERION_NAMES[CriterionId(topic)]
-    except ValueError:
-        return topic.replace("_", " ")
 
 
 def _compact(items: Sequence[Evidence], note_text: str) -> list[tuple[str, Evidence | None, str]]:
@@ -275,7 +269,8 @@ td.num { text-align: right; }
 .query-card .topic { font-size: 12px; color: var(--muted); font-weight: 600; }
 .query-card .question { margin: 2px 0 4px; font-weight: 600; }
 ul.options { list-style: none; margin: 0 0 4px; padding: 0 0 0 4px; }
-ul.options li::before { content: "\\2610"; margin-right: 8px; color: var(--muted); }
+ul.options li { padding-left: 1.4em; text-indent: -1.4em; }
+ul.options li::before { content: "\\2610"; display: inline-block; width: 1.4em; text-indent: 0; color: var(--muted); }
 .flag-card { margin: 0 0 10px; }
 .flag-card:last-child { margin-bottom: 0; }
 .flag-card .kind { font-weight: 650; }
@@ -293,10 +288,6 @@ pre.note {
   border: 1px solid #eef1f4; border-radius: 6px; tab-size: 4;
 }
 mark.ev { color: inherit; background: transparent; border-radius: 2px; padding: 1px 0; }
-mark.necrotizing_infection { background: #fecaca; }
-mark.site { background: #bfdbfe; }
-mark.excisional { background: #bbf7d0; }
-mark.depth { background: #e9d5ff; }
 mark.query, .sample.query { border-bottom: 2px dashed #ea580c; }
 mark.flag, .sample.flag { text-decoration: underline wavy #b45309; text-underline-offset: 3px; }
 mark.icd10, .sample.icd10 { text-decoration: underline dotted #0f766e 2px; text-underline-offset: 3px; }
@@ -335,6 +326,7 @@ content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <style>{{ css }}
 {% for c in criteria_ids %}.criterion.{{ c.value }}, .legend .{{ c.value }} \
 { --c: {{ colours[c] }}; --a: {{ accents[c] }}; }
+mark.{{ c.value }} { background: {{ colours[c] }}; }
 {% endfor %}</style>
 </head>
 <body>
@@ -525,6 +517,6 @@ def render_html(review: Review, note_text: str) -> str:
         can_mark=lambda ev: highlightable(ev, note_text),
         compact=lambda items: _compact(items, note_text),
         section=section_name,
-        topic=_topic,
+        topic=topic_name,
         version=reviewer.__version__,
     )

@@ -8,7 +8,6 @@ never through console markup, so a quote containing "[bold]" prints as written.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from io import StringIO
 
@@ -31,6 +30,7 @@ from reviewer.decision import (
     Verdict,
 )
 from reviewer.findings import Alignment, Evidence
+from reviewer.note import Note
 from reviewer.pipeline import Review
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "note_matches",
     "render_text",
     "section_name",
+    "topic_name",
 ]
 
 CRITERION_NAMES: dict[CriterionId, str] = {
@@ -94,8 +95,7 @@ MISMATCH_WARNING = (
 
 def note_matches(review: Review, note_text: str) -> bool:
     """Whether `note_text` is the exact text the review was made from."""
-    digest = hashlib.sha256(note_text.encode("utf-8", "surrogatepass")).hexdigest()
-    return digest == review.note_sha256
+    return Note(note_text).sha256 == review.note_sha256
 
 
 def section_name(section: str) -> str:
@@ -210,7 +210,8 @@ def _icd10(items: Sequence[Icd10Suggestion]) -> RenderableType:
     return table
 
 
-def _topic(topic: str) -> str:
+def topic_name(topic: str) -> str:
+    """A query topic (a criterion id, or e.g. 'area') in plain words."""
     try:
         return CRITERION_NAMES[CriterionId(topic)]
     except ValueError:
@@ -225,7 +226,7 @@ def _queries(queries: Sequence[Query]) -> list[RenderableType]:
     out: list[RenderableType] = []
     for n, query in enumerate(queries, 1):
         head = Text(f"{n}. ", style="bold")
-        head.append(f"About: {_topic(query.topic)}", style="bold")
+        head.append(f"About: {topic_name(query.topic)}", style="bold")
         out.append(head)
         body: list[RenderableType] = [Text(query.question)]
         body.extend(Text(f"[ ] {option}") for option in query.options)

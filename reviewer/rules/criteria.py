@@ -50,7 +50,7 @@ SEPARATE_REGIONS = frozenset({Region.thigh, Region.buttock, Region.other})
 def usable(finding: Finding) -> bool:
     """Evidence found in the note and outside the sections that describe other times."""
     e = finding.evidence
-    return e.alignment is not Alignment.unaligned and e.section not in NOT_TODAY
+    return e.alignment not in (Alignment.unaligned, Alignment.mismatch) and e.section not in NOT_TODAY
 
 
 F = TypeVar("F", bound=Finding)
@@ -132,7 +132,7 @@ def necrotizing_infection(f: Findings) -> Criterion:
             id=cid,
             status=Status.unclear,
             reason=f"NSTI is only a {kind} ({_quotes(working + suspected)}); no intraoperative finding confirms it.",
-            evidence=[],
+            evidence=_evidence([*working, *suspected]),
         )
     return Criterion(id=cid, status=Status.not_met, reason=_why_no_nsti(f), evidence=[])
 
@@ -239,7 +239,7 @@ def site(f: Findings, field: Field, technique: Criterion) -> Criterion:
             id=cid,
             status=Status.unclear,
             reason="Only a perianal/ischiorectal field is documented; whether the perineum was involved is not stated.",
-            evidence=[],
+            evidence=ev,
         )
     if field.sites:
         return Criterion(
@@ -254,7 +254,7 @@ def site(f: Findings, field: Field, technique: Criterion) -> Criterion:
         id=cid,
         status=Status.unclear,
         reason=f"The site of the debrided tissue is not documented with the procedure{where}.",
-        evidence=[],
+        evidence=_evidence(named),
     )
 
 
@@ -291,7 +291,7 @@ def excisional(f: Findings) -> Criterion:
             id=cid,
             status=Status.unclear,
             reason=f"Debridement is documented ({_quotes(unspecified)}) with no word on how the tissue was removed.",
-            evidence=[],
+            evidence=_evidence(unspecified),
         )
     other = [_NON_EXCISIONAL[k] for k in _NON_EXCISIONAL if k in kinds]
     if other:
@@ -369,7 +369,7 @@ def depth(f: Findings, technique: Criterion, field: Field) -> Criterion:
             id=cid,
             status=Status.unclear,
             reason=f"Deepest layer removed is {low.value}{reached}; removal of fascia or muscle is not documented.",
-            evidence=[],
+            evidence=_evidence([*removed, *exposed]),
         )
     return Criterion(
         id=cid,
