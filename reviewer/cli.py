@@ -125,6 +125,142 @@ def schemas(
         typer.echo(str(path))
 
 
+@app.command("eval")
+def eval_command(
+    gold_dir: Annotated[Path, typer.Argument(help="Folder of gold cases (*.yaml).")] = Path("eval/gold"),
+    extractor: Annotated[ExtractorName, typer.Option("--extractor", help="How findings are extracted.")] = (
+        ExtractorName.rules
+    ),
+    out: Annotated[Path, typer.Option("--out", help="Folder for eval.md, eval.json and eval.html.")] = Path(
+        "eval/out"
+    ),
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="Accept this run as the new baseline (rewrites it).")
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="Baseline file (default: eval/baselines/EXTRACTOR.json)."),
+    ] = None,
+    gates: Annotated[Path, typer.Option("--gates", help="Gates file.")] = Path("eval/gates.yaml"),
+    coverage: Annotated[
+        bool,
+        typer.Option("--coverage", help="Only write GOLD_DIR/COVERAGE.md (branch -> cases) and exit."),
+    ] = False,
+) -> None:
+    """Run the gold cases, report metrics against the baseline and check the gates.
+
+    Exit 0 when every gate passes, 1 when a gate fails, 2 on bad input."""
+    import shutil
+    import time
+
+    from reviewer.evaluate import (
+        EvalError,
+        EvalReport,
+        compare,
+        compute_metrics,
+        evaluate_gates,
+        load_gates,
+        load_snapshot,
+        run_cases,
+        snapshot,
+    )
+    from reviewer.extract import get_extractor
+    from reviewer.gold import GoldError, load_cases
+    from reviewer.report.eval import coverage_markdown, eval_html, eval_json, eval_markdown, eval_text
+
+    if coverage:
+        try:
+            cases = load_cases(gold_dir)
+            target = gold_dir / "COVERAGE.md"
+            write_atomically(target, coverage_markdown(cases))
+        except GoldError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{gold_dir / 'COVERAGE.md'}: cannot write ({exc.strerror or exc})")
+        typer.echo(str(gold_dir / "COVERAGE.md"))
+        return
+
+    baseline_path = baseline or Path("eval/baselines") / f"{extractor.value}.json"
+    try:
+        engine = get_extractor(extractor.value)
+        gate_list = load_gates(gates, extractor.value)
+        old = load_snapshot(baseline_path) if baseline_path.exists() else None
+        if old is not None and old.extractor != extractor.value:
+            raise EvalError(
+                f"{baseline_path}: field extractor: the baseline is for {old.extractor!r}, not {extractor.value!r}"
+            )
+        cases = load_cases(gold_dir)
+    except (GoldError, EvalError, ValueError) as exc:
+        _fail(str(exc))
+        return
+
+    fatal: tuple[type[BaseException], ...] = ()
+    if extractor is not ExtractorName.rules:  # a configuration error stops the run: bad input
+        from reviewer.extract.llm import LlmNotConfigured
+
+        fatal = (LlmNotConfigured,)
+
+    def progress(i: int, result: object) -> None:
+        if extractor is not ExtractorName.rules and sys.stderr.isatty():
+            sys.stderr.write(f"\r{i + 1}/{len(cases)} cases")
+            sys.stderr.flush()
+
+    started = time.perf_counter()
+    try:
+        results = run_cases(
+            cases, engine, warmup=extractor is ExtractorName.rules, fatal=fatal, progress=progress
+        )
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    finally:
+        if extractor is not ExtractorName.rules and sys.stderr.isatty():
+            sys.stderr.write("\n")
+    elapsed = time.perf_counter() - started
+    current = snapshot(results, compute_metrics(results), extractor=extractor.value)
+    delta = compare(current, old) if old is not None else None
+    reference = old
+    if update_baseline:
+        try:
+            baseline_path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(baseline_path, current.model_dump_json(indent=2) + "\n")
+        except OSError as exc:
+            _fail(f"{baseline_path}: cannot write ({exc.strerror or exc})")
+        reference = current
+    report = EvalReport(
+        extractor=extractor.value,
+        gold_dir=str(gold_dir),
+        elapsed_s=elapsed,
+        current=current,
+        results=results,
+        baseline_path=str(baseline_path),
+        baseline=old,
+        baseline_updated=update_baseline,
+        delta=delta,
+        gates=evaluate_gates(gate_list, current, reference),
+    )
+    written = {
+        "eval.md": eval_markdown(report),
+        "eval.json": eval_json(report),
+        "eval.html": eval_html(report),
+    }
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in written.items():
+            write_atomically(out / name, text)
+    except OSError as exc:
+        _fail(f"{out}: cannot write ({exc.strerror or exc})")
+    tty = sys.stdout.isatty()
+    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
+    sys.stdout.write(eval_text(report, color=tty, width=width))
+    typer.echo(f"Reports: {', '.join(str(out / name) for name in written)}")
+    failed = [g for g in report.gates if g.failed]
+    for g in failed:
+        typer.echo(f"gate failed: {g.gate}: {g.detail}", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: no traceback reaches the user unless REVIEWER_DEBUG is set."""
     try:

@@ -35,6 +35,7 @@ class Criterion(BaseModel):
     status: Status
     reason: str
     evidence: list[Evidence] = []
+    by_extractor: dict[str, Status] = {}  # hybrid: the status each extractor's findings alone give
 
 
 class Role(StrEnum):

@@ -34,7 +34,7 @@ from reviewer.findings import (
     Technique,
     TechniqueKind,
 )
-from reviewer.note import Note, normalise
+from reviewer.note import OPERATIVE, Note, normalise
 
 FUZZY_THRESHOLD = 90.0  # rapidfuzz partial-ratio score (0-100) for a quote to count as found
 _WS = re.compile(r"\s+")
@@ -228,14 +228,6 @@ def _sentence(note: Note, e: Evidence) -> str:
     return note.norm[min(start, e.start) : max(end, e.end)]
 
 
-# A diagnosis naming the site is "involved"; elsewhere outside the operative narrative a site
-# cannot be a debrided site, whatever the extractor said.
-_PROCEDURAL = frozenset(
-    {"procedure", "description", "findings", "body", "other", "wound_care", "specimens", "drains"}
-)
-_DIAGNOSIS = frozenset({"preoperative_diagnosis", "postoperative_diagnosis", "assessment"})
-
-
 def cross_check(note: Note, findings: Findings, report: GuardrailReport) -> Findings:
     """Deterministic ConText assertion and section role on every aligned span."""
     from reviewer.extract.context import assert_spans
@@ -259,9 +251,9 @@ def cross_check(note: Note, findings: Findings, report: GuardrailReport) -> Find
         if (
             isinstance(item, Site)
             and item.role is SiteRole.debrided
-            and item.evidence.section not in _PROCEDURAL
+            and item.evidence.section not in OPERATIVE
         ):
-            update["role"] = SiteRole.involved if item.evidence.section in _DIAGNOSIS else SiteRole.mentioned
+            update["role"] = SiteRole.mentioned  # outside the operative narrative
         return item.model_copy(update=update) if update else item
 
     return _map(findings, check)

@@ -47,6 +47,13 @@ _FOLD = str.maketrans(
 
 # Sections whose words describe something other than today's procedure.
 NOT_TODAY = frozenset({"risks", "history", "family_history", "plan"})
+# Sections that narrate what was done and found in the operating room today ("body": a note
+# without headers; "other": an unknown "Key: value" field after short fields).
+OPERATIVE = frozenset(
+    {"procedure", "description", "findings", "body", "other", "wound_care", "specimens", "drains"}
+)
+# The surgeon's diagnoses: before the operation, and the conclusions after it.
+DIAGNOSIS = frozenset({"preoperative_diagnosis", "postoperative_diagnosis", "assessment"})
 
 
 def normalise(text: str) -> str:
@@ -99,6 +106,7 @@ def section_lexicon_version() -> str:
     return _headers().version
 
 
+_QUALIFIER = re.compile(r"\([^()\n]{1,40}\)[ \t]*(?=:)")
 _LINE_PREFIX = re.compile(r"[ \t]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-h])[.)][ \t]*|[-*\u2022#>][ \t]*)?$")
 
 
@@ -110,6 +118,10 @@ def _find_sections(text: str, norm: str) -> list[Section]:
         after = end
         while after < len(norm) and norm[after] in " \t":
             after += 1
+        # "Procedure (bedside):" qualifies a header in parentheses.
+        qualifier = _QUALIFIER.match(norm, after)
+        if qualifier:
+            after = qualifier.end()
         has_colon = after < len(norm) and norm[after] == ":"
         line_end = after >= len(norm) or norm[after] == "\n"
         line_start = norm.rfind("\n", 0, start) + 1

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from reviewer.decision import Decision
-from reviewer.extract import get_extractor
+from reviewer.extract import Extractor, get_extractor
 from reviewer.findings import Findings, Sex
 from reviewer.guardrails import check
 from reviewer.note import Note
@@ -63,12 +63,24 @@ def review(
     note_id: str | None = None,
 ) -> Review:
     """Review one note for CPT 11004. Raises ValueError on bad arguments."""
+    return review_with(get_extractor(extractor), text, sex=sex, claimed_codes=claimed_codes, note_id=note_id)
+
+
+def review_with(
+    extractor: Extractor,
+    text: str,
+    *,
+    sex: str | None = None,
+    claimed_codes: Sequence[str] = (),
+    note_id: str | None = None,
+) -> Review:
+    """`review` with an extractor object (configured once, reused across many notes)."""
     who = parse_sex(sex)
     claimed = parse_claimed(claimed_codes)
     note = Note(text, id=note_id or "")
-    extraction = get_extractor(extractor).extract(note)
+    extraction = extractor.extract(note)
     findings, warnings = check(note, extraction.findings, assertions_checked=extraction.assertions_checked)
-    decision = decide(findings, sex=who, claimed=claimed)
+    decision = decide(findings, sex=who, claimed=claimed, parts=extraction.parts, error=extraction.error)
     return Review(
         note_id=note_id or note.sha256[:12],
         note_sha256=note.sha256,

@@ -49,7 +49,7 @@ def test_stdin_and_html(tmp_path: Path) -> None:
 def test_cp1252_note_is_reviewed_with_a_warning(tmp_path: Path) -> None:
     note = tmp_path / "cp.txt"
     note.write_bytes(
-        "POSTOP DX: Fournier’s gangrene of the scrotum.\nPROCEDURE: Necrotic fascia was sharply excised.".encode(
+        "POSTOP DX: Fournier’s gangrene of the scrotum.\nPROCEDURE: Necrotic scrotal fascia was sharply excised.".encode(
             "cp1252"
         )
     )

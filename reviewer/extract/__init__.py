@@ -35,6 +35,7 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # set when extraction failed; findings are then empty
     assertions_checked: bool = False  # assertions and sections already come from the ConText pass
+    parts: dict[str, Findings] = field(default_factory=dict)  # hybrid: each extractor's checked findings
 
 
 class Extractor(Protocol):
@@ -52,4 +53,12 @@ def get_extractor(name: str) -> Extractor:
         from reviewer.extract.rules import RulesExtractor
 
         return RulesExtractor()
+    if name == "llm":
+        from reviewer.extract.llm import LlmExtractor
+
+        return LlmExtractor()
+    if name == "hybrid":
+        from reviewer.extract.hybrid import HybridExtractor
+
+        return HybridExtractor()
     raise ValueError(f"unknown extractor {name!r} (choose from: {', '.join(EXTRACTORS)})")

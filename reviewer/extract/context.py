@@ -70,6 +70,9 @@ _PRIORITY = (
 )
 
 
+_NEGATION_WORDS = frozenset({"not", "no", "never", "without", "nor"})
+
+
 def _assertion(span: Any) -> Assertion:
     """The strongest modifier of the span from its own sentence. Rules with a max_scope use
     a token window in medspaCy, which can cross sentences: those are dropped here."""
@@ -78,6 +81,10 @@ def _assertion(span: Any) -> Assertion:
     categories = {
         m.category.upper() for m in span._.modifiers if doc[m.modifier_span[0]].sent.start == sentence
     }
+    # A modifier overlapping the target ("were not debrided" around "debrided") does not
+    # modify it in medspaCy: a negation word right before the target still does.
+    if any(t.lower_ in _NEGATION_WORDS for t in doc[max(sentence, span.start - 2) : span.start]):
+        categories.add("NEGATED_EXISTENCE")
     for category, assertion in _PRIORITY:
         if category in categories:
             return assertion

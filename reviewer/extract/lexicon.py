@@ -80,6 +80,8 @@ class Lexicon:
     layer_including_before: re.Pattern[str]
     layer_exposed_after: re.Pattern[str]
     removal_verbs: re.Pattern[str]
+    layer_sampled_cues: re.Pattern[str]
+    layer_kept_in_clause: re.Pattern[str]
     areas: tuple[re.Pattern[str], ...]
     postop_same: re.Pattern[str]
 
@@ -128,6 +130,8 @@ def load_lexicon() -> Lexicon:
         layer_including_before=anywhere("layer_including_before"),
         layer_exposed_after=anywhere("layer_exposed_after"),
         removal_verbs=_bounded(raw["removal_verbs"]),
+        layer_sampled_cues=_bounded(raw["layer_sampled_cues"]),
+        layer_kept_in_clause=_bounded(raw["layer_kept_in_clause"]),
         areas=tuple(re.compile(flexible_spaces(p)) for p in raw["areas"]),
         postop_same=re.compile("|".join(raw["postop_same"])),
     )

@@ -3,9 +3,10 @@ with unknown offsets; the guardrails then find each quote in the note (or mark i
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from reviewer.findings import (
     Area,
@@ -36,22 +37,38 @@ from reviewer.findings import (
 )
 
 Status = Literal["present", "absent", "possible", "hypothetical", "historical", "other_person"]
-QUOTE = "Exact words copied from the note (a short phrase), never paraphrased."
+
+
+class _Compact(GenerateJsonSchema):
+    """A small tool schema: no per-field titles or defaults (the prompt defines the fields);
+    a tiny local model pays for every schema token."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def default_schema(self, schema: Any) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def model_schema(self, schema: Any) -> JsonSchemaValue:
+        out = super().model_schema(schema)
+        out.pop("title", None)
+        out.pop("description", None)
+        return out
 
 
 class LlmInfection(BaseModel):
-    quote: str = Field(description=QUOTE)
+    quote: str
     type: Literal["fournier", "necrotizing_fasciitis", "nsti", "gas_gangrene", "synergistic_gangrene"]
-    status: Status = Field(description="present = the patient has it at this operation.")
+    status: Status
 
 
 class LlmConfirmingFinding(BaseModel):
-    quote: str = Field(description=QUOTE)
+    quote: str
     kind: Literal["dishwater_fluid", "nonbleeding_fascia", "finger_test", "crepitus_gas", "foul_necrosis"]
 
 
 class LlmSite(BaseModel):
-    quote: str = Field(description=QUOTE)
+    quote: str
     region: Literal[
         "penis",
         "scrotum",
@@ -69,14 +86,12 @@ class LlmSite(BaseModel):
         "other",
     ]
     side: Literal["left", "right", "bilateral", "none"] = "none"
-    debrided: bool = Field(description="true only if tissue at this site was debrided or drained today.")
-    separate_wound: bool = Field(
-        default=False, description="true if the note calls it a separate, non-contiguous wound."
-    )
+    debrided: bool
+    separate_wound: bool = False
 
 
 class LlmTechnique(BaseModel):
-    quote: str = Field(description=QUOTE)
+    quote: str
     kind: Literal[
         "excisional",
         "debridement_unspecified",
@@ -91,18 +106,18 @@ class LlmTechnique(BaseModel):
 
 
 class LlmLayer(BaseModel):
-    quote: str = Field(description=QUOTE)
+    quote: str
     layer: Literal["skin", "subcutaneous", "fascia", "muscle", "bone"]
-    removed: bool = Field(description="true only if this layer was cut away; false if only reached or seen.")
+    removed: bool
 
 
 class LlmArea(BaseModel):
-    quote: str = Field(description=QUOTE)
+    quote: str
     sq_cm: float
 
 
 class LlmProcedure(BaseModel):
-    quote: str = Field(description=QUOTE)
+    quote: str
     kind: Literal[
         "orchiectomy",
         "colostomy",
@@ -117,7 +132,7 @@ class LlmProcedure(BaseModel):
 
 
 class LlmRepeat(BaseModel):
-    quote: str = Field(description=QUOTE)
+    quote: str
     kind: Literal["today", "planned"]
 
 
@@ -134,6 +149,13 @@ class LlmExtraction(BaseModel):
     repeat_debridement: list[LlmRepeat] = []
     sex: Literal["M", "F", "unknown"] = "unknown"
     sex_quote: str = ""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("schema_generator", _Compact)
+        schema = super().model_json_schema(*args, **kwargs)
+        schema["title"] = cls.__name__  # the tool's name
+        return schema
 
 
 def _ev(quote: str) -> Evidence:

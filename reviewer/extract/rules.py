@@ -36,12 +36,7 @@ from reviewer.findings import (
     Technique,
     TechniqueKind,
 )
-from reviewer.note import NOT_TODAY, Note
-
-# Sections that narrate what was done in the operating room today.
-PROCEDURAL = frozenset(
-    {"procedure", "description", "findings", "body", "other", "wound_care", "specimens", "drains"}
-)
+from reviewer.note import NOT_TODAY, OPERATIVE, Note
 
 # Techniques that make a site named in the same sentence a treated (debrided/drained) site.
 _TREATING = frozenset(
@@ -60,6 +55,7 @@ _TREATING = frozenset(
 # Comorbidities are chronic: "history of diabetes" still means diabetes today.
 _CHRONIC_OK = frozenset({Assertion.present, Assertion.historical})
 
+_BIOPSY_OF = re.compile(r"biops\w*\s+of\s+(?:the\s+)?(?:\w+\s+){0,3}$")
 _REMOVED_AFTER = re.compile(
     r"^[^.;]{0,40}?\b(?:which|that|and)? ?(?:was|were) (?:\w+ ){0,3}?(?:excised|debrided|resected|removed|cut away)"
 )
@@ -106,9 +102,6 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
         all_necrotic = lex.all_necrotic_scope.search(sentence) is not None
         separate = lex.separate_region_cues.search(sentence) is not None
         regions = {t.value for t in present if t.category == "sites"}
-        nsti_here = any(
-            t.category == "nsti" for t, a in items if a in (Assertion.present, Assertion.possible)
-        )
 
         for t, status in items:
             e = ev(t.start, t.end)
@@ -117,7 +110,7 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
             elif t.category == "nsti_indicators":
                 indicators.append(NstiIndicator(evidence=e, assertion=status, kind=t.value))
             elif t.category == "sites":
-                role = _site_role(section, treating, necrosis, nsti_here)
+                role = _site_role(section, treating, necrosis)
                 sites.append(
                     Site(
                         evidence=e,
@@ -192,17 +185,15 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
     )
 
 
-# A diagnosis naming the infection and its site ("Fournier's gangrene of the scrotum") gives
-# the site of the tissue debrided for it.
-_DIAGNOSIS = frozenset({"preoperative_diagnosis", "postoperative_diagnosis", "assessment"})
-
-
-def _site_role(section: str, treating: bool, necrosis: bool, nsti_here: bool) -> SiteRole:
-    if section in _DIAGNOSIS and nsti_here:
-        return SiteRole.involved
-    if section in NOT_TODAY or section not in PROCEDURAL:
+def _site_role(section: str, treating: bool, necrosis: bool) -> SiteRole:
+    """Debrided when named with a treating technique in the operative narrative, involved when
+    described there as necrotic; named only in a diagnosis, the indications or the exam, it is
+    merely mentioned (ruleset decision site-from-necrotic-field)."""
+    if section == "hpi" and treating:
+        return SiteRole.debrided  # a progress note's S: "perineal wound debrided"
+    if section not in OPERATIVE:
         return SiteRole.mentioned
-    if section == "procedure" or treating:
+    if treating:
         return SiteRole.debrided
     if necrosis:
         return SiteRole.involved
@@ -224,8 +215,15 @@ def _layer_action(
 ) -> LayerAction:
     before = norm[max(s_start, t.start - 60) : t.start]
     after = norm[t.end : min(s_end, t.end + 60)]
+    clause = re.split(r"[.;]", norm[t.end : s_end], maxsplit=1)[0]
+    kept = lex.layer_kept_in_clause.search(clause)
+    cut = lex.removal_verbs.search(clause)
+    if removal and (lex.layer_sampled_cues.search(clause) or _BIOPSY_OF.search(before)):
+        return LayerAction.exposed  # a biopsy or frozen section samples the layer
     if removal and lex.layer_including_before.search(before):
         return LayerAction.removed
+    if kept and (cut is None or kept.start() < cut.start()):
+        return LayerAction.exposed  # "fascia: inspected, found viable, not excised"
     if lex.layer_exposed_before.search(before) or lex.layer_exposed_after.search(after):
         if _REMOVED_AFTER.search(after):
             return LayerAction.removed

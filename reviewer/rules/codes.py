@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from reviewer.decision import Criterion, CriterionId, RecommendedCode, Role, Status
 from reviewer.findings import (
     GENITAL_PERINEAL,
+    Alignment,
     Area,
+    Assertion,
     Findings,
     Layer,
     LayerFinding,
     ProcedureKind,
     Region,
+    RepeatKind,
     TechniqueKind,
 )
 from reviewer.rules.criteria import Field, deepest, procedural, removed_layers
@@ -103,16 +107,18 @@ def recommend(
     if nsti_path and family is not None:
         entry = rs["families"][family]
         all_met = c1 is Status.met and c3 is Status.met and c4 is Status.met and c2 is not Status.unclear
+        modifier, why = _global_modifier(f, rs)
+        because = (
+            "All four criteria met." if all_met else "If the physician query confirms the unclear criteria."
+        )
         codes.append(
             RecommendedCode(
                 code=entry["code"],
                 units=1,
+                modifiers=[modifier] if modifier else [],
                 role=Role.primary if all_met else Role.consider,
                 description=entry["description"],
-                reason="All four criteria met."
-                if all_met
-                else "If the physician query confirms the unclear criteria.",
-                evidence=[e for c in criteria.values() for e in c.evidence],
+                reason=because + why,
             )
         )
         codes.extend(_mesh(f, rs, Role.add_on))
@@ -153,6 +159,30 @@ def recommend(
         codes.extend(_drainage_or_wound_care(f, field, rs))
     codes.extend(_other_procedures(f, rs))
     return _dedupe(codes)
+
+
+def _global_modifier(f: Findings, rs: dict[str, Any]) -> tuple[str | None, str]:
+    """58/78 when today's repeat debridement follows a procedure with a 90-day global."""
+    today = [r for r in f.repeat if r.kind is RepeatKind.today and r.assertion is Assertion.present]
+    earlier = ("history", "preoperative_diagnosis", "indications", "hpi")
+    prior = [
+        p
+        for p in f.procedures
+        if p.kind.value in rs["global_procedures"]
+        and (p.assertion is Assertion.historical or p.evidence.section in earlier)
+        and p.evidence.alignment not in (Alignment.unaligned, Alignment.mismatch)
+    ]
+    if not today or not prior:
+        return None, ""
+    planned = any(re.search(r"look|plann|stag|serial", r.evidence.quote, re.I) for r in today) or any(
+        r.kind is RepeatKind.planned for r in f.repeat
+    )
+    modifier = rs["staged_modifier"] if planned else rs["unplanned_modifier"]
+    kind = prior[0].kind.value.replace("_", " ")
+    return modifier, (
+        f" Modifier {modifier}: repeat debridement after a prior {kind} (90-day global); it applies only if the"
+        " same surgeon did that within 90 days, otherwise bill without a modifier."
+    )
 
 
 def _mesh(f: Findings, rs: dict[str, Any], role: Role) -> list[RecommendedCode]:

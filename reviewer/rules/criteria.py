@@ -25,24 +25,24 @@ from reviewer.findings import (
     SiteRole,
     TechniqueKind,
 )
-from reviewer.note import NOT_TODAY
+from reviewer.note import NOT_TODAY, OPERATIVE
 
-# Sections where an NSTI mention is the surgeon's conclusion about today's operation.
-CONFIRMING_SECTIONS = frozenset(
+# Where an NSTI mention is the surgeon's conclusion about today's operation.
+CONFIRMING_SECTIONS = OPERATIVE | {"postoperative_diagnosis", "assessment"}
+PROCEDURAL_SECTIONS = OPERATIVE
+# Progress notes report the day's procedure under S: ("second look, wound debrided").
+TECHNIQUE_SECTIONS = OPERATIVE | {"hpi"}
+# Techniques that treat a site (debride or drain it); irrigation and dressings do not.
+TREATING = frozenset(
     {
-        "postoperative_diagnosis",
-        "procedure",
-        "description",
-        "findings",
-        "body",
-        "other",
-        "specimens",
-        "wound_care",
-        "assessment",
+        TechniqueKind.excisional,
+        TechniqueKind.debridement_unspecified,
+        TechniqueKind.incision_drainage,
+        TechniqueKind.exploration,
+        TechniqueKind.blunt,
+        TechniqueKind.selective,
+        TechniqueKind.nonselective,
     }
-)
-PROCEDURAL_SECTIONS = frozenset(
-    {"procedure", "description", "findings", "body", "other", "wound_care", "specimens", "drains"}
 )
 SEPARATE_REGIONS = frozenset({Region.thigh, Region.buttock, Region.other})
 
@@ -96,6 +96,16 @@ def necrotizing_infection(f: Findings) -> Criterion:
             status=Status.met,
             reason=f"NSTI documented for this operation: {_quotes(confirmed)}.",
             evidence=_evidence([*confirmed, *indicators]),
+        )
+    # The surgeon's own conclusion is still uncertain ("early Fournier's not excluded"): no
+    # intraoperative sign overrides that (ruleset decision postop-uncertain-stays-unclear).
+    doubted = [m for m in suspected if m.evidence.section in ("postoperative_diagnosis", "assessment")]
+    if doubted:
+        return Criterion(
+            id=cid,
+            status=Status.unclear,
+            reason=f"The postoperative diagnosis leaves the NSTI uncertain: {_quotes(doubted)}.",
+            evidence=_evidence(doubted),
         )
     preop = [m for m in working if m.evidence.section == "preoperative_diagnosis"]
     same = f.postop_same_as_preop
@@ -177,6 +187,12 @@ def debrided_field(f: Findings) -> Field:
     sites = [s for s in live if s.role is SiteRole.debrided] or [
         s for s in live if s.role is SiteRole.involved
     ]
+    if not sites:
+        # A narrative that names one genital/perineal field only ("the scrotum was prepped and
+        # draped") operated there (ruleset decision single-field-narrative).
+        named = [s for s in live if s.evidence.section in OPERATIVE]
+        if named and all(s.region in GENITAL_PERINEAL for s in named):
+            sites = named
     regions = {s.region for s in sites}
     # Outside the genital/perineal field, only a wound documented as separate gets its own code;
     # an undocumented extension rides inside the field (and is flagged).
@@ -206,7 +222,10 @@ def _names(sites: Sequence[Site]) -> str:
 
 def site(f: Findings, field: Field, technique: Criterion) -> Criterion:
     cid = CriterionId.site
-    if not field.sites and technique.status is Status.not_met and not technique.evidence:
+    treated = any(
+        t.kind in TREATING for t in present(f.techniques) if t.evidence.section in TECHNIQUE_SECTIONS
+    )
+    if not field.sites and technique.status is Status.not_met and not treated:
         return Criterion(
             id=cid, status=Status.not_met, reason="No site was debrided or drained.", evidence=[]
         )
@@ -275,7 +294,7 @@ def procedural(items: Iterable[F]) -> list[F]:
 
 def excisional(f: Findings) -> Criterion:
     cid = CriterionId.excisional
-    techniques = procedural(f.techniques)
+    techniques = [t for t in present(f.techniques) if t.evidence.section in TECHNIQUE_SECTIONS]
     kinds = {t.kind for t in techniques}
     exc = [t for t in techniques if t.kind is TechniqueKind.excisional]
     if exc:

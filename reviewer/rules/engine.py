@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from reviewer.decision import Criterion, CriterionId, Decision, Flag, Status, Verdict
+from reviewer.decision import Criterion, CriterionId, Decision, Flag, Role, Status, Verdict
 from reviewer.findings import Assertion, Findings, RepeatKind, Sex
 from reviewer.rules import codes as code_rules
 from reviewer.rules import criteria as c
@@ -23,13 +23,7 @@ def patient_sex(findings: Findings, sex: Sex | None) -> Sex | None:
     return stated[0].sex if stated else None
 
 
-def decide(
-    findings: Findings,
-    *,
-    sex: Sex | None = None,
-    claimed: Sequence[ClaimedCode] = (),
-) -> Decision:
-    rs = load_ruleset()
+def evaluate_criteria(findings: Findings) -> tuple[list[Criterion], c.Field]:
     field = c.debrided_field(findings)
     technique = c.excisional(findings)
     criteria = [
@@ -38,14 +32,50 @@ def decide(
         technique,
         c.depth(findings, technique, field),
     ]
+    return criteria, field
+
+
+def decide(
+    findings: Findings,
+    *,
+    sex: Sex | None = None,
+    claimed: Sequence[ClaimedCode] = (),
+    parts: Mapping[str, Findings] | None = None,
+    error: str | None = None,
+) -> Decision:
+    """The decision on checked findings. `parts` (hybrid) are each extractor's own findings:
+    a criterion they disagree on cannot support 11004. `error` (a failed extraction) makes the
+    verdict `query`: a human must review the note."""
+    rs = load_ruleset()
+    criteria, field = evaluate_criteria(findings)
+    if parts:
+        criteria = _mark_disagreements(criteria, parts)
     by_id = {k.id: k for k in criteria}
     verdict = _verdict(criteria)
+    disputed = [k for k in criteria if len(set(k.by_extractor.values())) > 1 and k.status is Status.met]
+    if error is not None or (verdict is Verdict.supported and disputed):
+        verdict = Verdict.query
     recommended = code_rules.recommend(findings, by_id, field, rs)
     who = patient_sex(findings, sex)
     nsti_confirmed = by_id[CriterionId.necrotizing_infection].status is Status.met
+    if error is not None:
+        summary = f"Needs human review: {error}."
+        recommended = [
+            r.model_copy(update={"role": Role.consider}) if r.role is Role.primary else r for r in recommended
+        ]
+    elif verdict is Verdict.query and disputed:
+        summary = "Needs human review: the extractors disagree on " + ", ".join(
+            f"{k.id.value} ({', '.join(f'{n}: {s.value}' for n, s in k.by_extractor.items())})"
+            for k in disputed
+        )
+        recommended = [
+            r.model_copy(update={"role": Role.consider}) if r.role is Role.primary else r for r in recommended
+        ]
+    else:
+        summary = _summary(verdict, criteria)
     return Decision(
         verdict=verdict,
-        summary=_summary(verdict, criteria),
+        summary=summary,
         criteria=criteria,
         recommended_codes=recommended,
         icd10=suggest_icd10(_confirmed(findings, by_id), who, nsti_confirmed),
@@ -58,6 +88,15 @@ def decide(
         flags=_flags(findings, field),
         ruleset_version=str(rs["version"]),
     )
+
+
+def _mark_disagreements(criteria: list[Criterion], parts: Mapping[str, Findings]) -> list[Criterion]:
+    per_part = {name: {k.id: k.status for k in evaluate_criteria(f)[0]} for name, f in parts.items()}
+    out = []
+    for k in criteria:
+        statuses = {name: per_part[name][k.id] for name in per_part}
+        out.append(k.model_copy(update={"by_extractor": statuses}))
+    return out
 
 
 def _confirmed(findings: Findings, by_id: dict[CriterionId, Criterion]) -> Findings:
