@@ -43,6 +43,9 @@ def main() -> None:
     settings = tomllib.loads((ROOT / "eval" / "llm-replay.toml").read_text("utf-8"))["llm"]
     settings.pop("cassette", None)
     settings["base_url"] = args.base_url
+    settings["timeout"] = (
+        900  # client-side only (not in the request body): a slow CPU server may take minutes
+    )
     if args.model:
         settings["model"] = args.model
     if args.api_key:

@@ -93,8 +93,11 @@ def check(
             write_atomically(out, rendered)
         except OSError as exc:
             _fail(f"{out}: cannot write ({exc.strerror or exc})")
-        return
-    sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+    else:
+        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+    if result.error:
+        # The review is still printed (verdict `query`), but the run failed: say so and exit 3.
+        _fail(result.error, status=3)
 
 
 def _render(result: object, text: str, output_format: OutputFormat, *, color: bool) -> str:

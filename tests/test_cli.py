@@ -95,3 +95,41 @@ def test_out_file_is_not_corrupted_by_a_failed_run(tmp_path: Path) -> None:
     before = out.read_text()
     assert run("check", str(tmp_path / "missing.txt"), "--format", "json", "--out", str(out)).returncode == 2
     assert out.read_text() == before
+
+
+def test_llm_extractor_not_configured_is_one_line(tmp_path: Path) -> None:
+    env = {
+        k: v for k, v in __import__("os").environ.items() if not k.startswith(("REVIEWER_LLM_", "OPENAI_"))
+    }
+    p = subprocess.run(
+        [sys.executable, "-m", "reviewer", "check", str(SAMPLE), "--extractor", "llm"],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert p.returncode == 2
+    err = p.stderr.decode()
+    assert err.count("\n") == 1 and "REVIEWER_LLM_MODEL" in err
+
+
+def test_unreachable_llm_prints_the_review_and_exits_3() -> None:
+    env = {
+        **{
+            k: v
+            for k, v in __import__("os").environ.items()
+            if not k.startswith(("REVIEWER_LLM_", "OPENAI_"))
+        },
+        "REVIEWER_LLM_BASE_URL": "http://127.0.0.1:9/v1",
+        "REVIEWER_LLM_MODEL": "any",
+        "REVIEWER_LLM_TRANSPORT_ATTEMPTS": "1",
+    }
+    p = subprocess.run(
+        [sys.executable, "-m", "reviewer", "check", str(SAMPLE), "--extractor", "llm", "--format", "json"],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert p.returncode == 3
+    assert "could not be reached" in p.stderr.decode() and p.stderr.decode().count("\n") == 1
+    data = json.loads(p.stdout)
+    assert data["decision"]["verdict"] == "query" and data["error"]

@@ -151,6 +151,8 @@ class LlmExtractor:
             raise LlmNotConfigured(f"LLM cassette {self.config.cassette}: no such file")
         self._replay = replaying(self.config.cassette)
         self._replay.__enter__()
+        # A request missing from the cassette will never succeed: fail it at once.
+        self.config = self.config.model_copy(update={"transport_attempts": 1})
 
     def extract(self, note: Note) -> Extraction:
         usage = Usage()

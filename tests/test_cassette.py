@@ -1,0 +1,57 @@
+"""Cassettes: readable bodies, body matching that ignores JSON formatting, secrets scrubbed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from reviewer.extract.cassette import ReadableSerializer, json_body_matcher, scrub_response
+
+CASSETTES = [
+    *Path(__file__).parent.joinpath("cassettes").rglob("*.yaml"),
+    Path(__file__).parent.parent / "eval" / "cassettes" / "llm-gold.yaml",
+]
+
+
+def test_round_trip_keeps_bodies_and_stores_them_readably() -> None:
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "line 1\nline 2"}]})
+    cassette = {
+        "version": 1,
+        "interactions": [{"request": {"body": body}, "response": {"body": {"string": '{"a": 1}'}}}],
+    }
+    text = ReadableSerializer.serialize(json.loads(json.dumps(cassette)))
+    assert "json_body" in text and "line 1\n" in text
+    back = ReadableSerializer.deserialize(text)
+    assert json.loads(back["interactions"][0]["request"]["body"]) == json.loads(body)
+    assert json.loads(back["interactions"][0]["response"]["body"]["string"]) == {"a": 1}
+
+
+def test_body_matcher_ignores_formatting_but_not_content() -> None:
+    a = SimpleNamespace(body='{"a": 1, "b": [1, 2]}')
+    json_body_matcher(a, SimpleNamespace(body=b'{"b":[1,2],"a":1}'))
+    with pytest.raises(AssertionError):
+        json_body_matcher(a, SimpleNamespace(body='{"a": 2, "b": [1, 2]}'))
+
+
+def test_secret_response_headers_are_dropped() -> None:
+    response = {
+        "headers": {"Set-Cookie": ["x"], "openai-organization": ["o"], "content-type": ["application/json"]}
+    }
+    assert list(scrub_response(response)["headers"]) == ["content-type"]
+
+
+@pytest.mark.parametrize("path", CASSETTES, ids=[p.name for p in CASSETTES])
+def test_checked_in_cassettes_hold_no_secrets(path: Path) -> None:
+    if not path.exists():
+        pytest.skip("not recorded")
+    text = path.read_text("utf-8").lower()
+    data = yaml.safe_load(text)
+    for interaction in data["interactions"]:
+        headers = {k.lower() for k in interaction["request"].get("headers", {})}
+        assert not headers & {"authorization", "api-key", "x-api-key"}
+        assert "json_body" in interaction["request"]
+    assert "bearer " not in text and "sk-" not in text
