@@ -451,6 +451,10 @@ class Metrics(BaseModel):
         0, description="Edit kinds raised that the case does not expect (summed over cases)."
     )
     flag_agreement: float | None = Field(None, description="Share of cases raising every expected flag.")
+    guardrail_unaligned: int = Field(
+        0, description="Evidence quotes not found in their note (kept, never counted)."
+    )
+    guardrail_mismatch: int = Field(0, description="Evidence quotes that do not say what their label claims.")
     latency_mean_s: float | None = Field(None, description="Mean seconds per case (pipeline wall time).")
     latency_p95_s: float | None = Field(None, description="95th percentile seconds per case (nearest rank).")
     latency_total_s: float = 0.0
@@ -649,6 +653,11 @@ def compute_metrics(results: Sequence[CaseResult]) -> Metrics:
     m.unexpected_edits = unexpected
     m.flag_agreement = _ratio(sum(1 for r in results if r.checks.get(Check.flags.value)), n)
 
+    # Guardrails: what they caught in the extractor's output
+    evidence = [e for r in results if r.review for e in r.review.findings.evidence()]
+    m.guardrail_unaligned = sum(1 for e in evidence if e.alignment is Alignment.unaligned)
+    m.guardrail_mismatch = sum(1 for e in evidence if e.alignment is Alignment.mismatch)
+
     # Cost
     latencies = [r.latency_s for r in results]
     m.latency_total_s = sum(latencies)
@@ -740,6 +749,8 @@ _SPECS: list[tuple[str, str, Kind, Better, str | None, str, str]] = [
     ("edit_recall", "Claim", "rate", "higher", "edits", "edit_recall", "Expected claim-edit kinds raised / expected claim-edit kinds, over all cases."),
     ("unexpected_edits", "Claim", "count", "lower", None, "unexpected_edits", "Claim-edit kinds raised that the case does not expect, summed over cases."),
     ("flag_agreement", "Claim", "rate", "higher", "flags", "flag_agreement", "Share of cases raising every expected flag."),
+    ("guardrail_unaligned", "Guardrails", "count", "lower", None, "guardrail_unaligned", "Evidence quotes the extractor gave that are not in the note: kept, shown, never counted."),
+    ("guardrail_mismatch", "Guardrails", "count", "lower", None, "guardrail_mismatch", "Evidence quotes found in the note that do not say what their label claims: never counted."),
     ("latency_mean_s", "Cost", "seconds", "lower", None, "latency_mean_s", "Mean seconds per case (pipeline wall time)."),
     ("latency_p95_s", "Cost", "seconds", "lower", None, "latency_p95_s", "95th-percentile seconds per case (nearest rank)."),
     ("tokens_mean", "Cost", "tokens", "lower", None, "tokens_mean", "Prompt + completion tokens per case (LLM runs)."),

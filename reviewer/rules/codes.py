@@ -19,6 +19,7 @@ from reviewer.findings import (
     ProcedureKind,
     Region,
     RepeatKind,
+    Site,
     TechniqueKind,
 )
 from reviewer.rules.criteria import Field, deepest, procedural, removed_layers
@@ -225,18 +226,28 @@ def _drainage_or_wound_care(f: Findings, field: Field, rs: dict[str, Any]) -> li
     kinds = {t.kind for t in procedural(f.techniques)}
     codes: list[RecommendedCode] = []
     if TechniqueKind.incision_drainage in kinds:
-        regions = [s.region for s in field.sites] or [
-            s.region for s in f.sites if s.assertion.value == "present"
+        drained: list[Site | None] = [*field.sites] or [
+            s for s in f.sites if s.assertion is Assertion.present
         ]
         table = rs["drainage_by_region"]
-        for region in dict.fromkeys(regions) or [None]:
-            entry = table.get(region.value if region else "default", table["default"])
+        seen: set[str] = set()
+        for site in drained or [None]:
+            region = site.region.value if site else "default"
+            entry = table.get(region, table["default"])
+            for rule in rs.get("drainage_by_words", []):
+                if site and rule["region"] == region and re.search(rule["words"], site.evidence.quote, re.I):
+                    entry = rule
+            if entry["code"] in seen:
+                continue
+            seen.add(entry["code"])
+            where = f" of the {region.replace('_', ' ')}" if site else ""
             codes.append(
                 RecommendedCode(
                     code=entry["code"],
                     role=Role.consider,
                     description=entry["description"],
-                    reason=f"Incision and drainage only{' of the ' + region.value.replace('_', ' ') if region else ''}.",
+                    reason=f"Incision and drainage only{where}.",
+                    evidence=[site.evidence] if site else [],
                 )
             )
     if TechniqueKind.selective in kinds:

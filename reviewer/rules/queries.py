@@ -37,8 +37,14 @@ def draft(
 ) -> list[Query]:
     templates = rs["queries"]
     queries: list[Query] = []
+    # No NSTI or no debridement at all: no answer about site or depth could make any NSTI code
+    # billable, so the surgeon is not asked (ruleset decision queries-that-matter).
+    moot = any(
+        c.status is Status.not_met and c.id in (CriterionId.necrotizing_infection, CriterionId.excisional)
+        for c in criteria
+    )
     for c in criteria:
-        if c.status is not Status.unclear:
+        if c.status is not Status.unclear or moot:
             continue
         t = templates[c.id.value]
         queries.append(
