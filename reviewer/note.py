@@ -80,6 +80,13 @@ class _HeaderLexicon:
     version: str
     pattern: re.Pattern[str]
     canonical: dict[str, str]
+    keywords: tuple[tuple[re.Pattern[str], str], ...]
+
+    def by_keyword(self, header: str) -> str | None:
+        for pattern, name in self.keywords:
+            if pattern.search(header):
+                return name
+        return None
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +102,8 @@ def _headers() -> _HeaderLexicon:
     body = "|".join(re.escape(a).replace(r"\ ", r"[ ]+") for a in alternatives)
     # The header must not be glued to a word on either side.
     pattern = re.compile(rf"(?<![\w/&-])(?:{body})(?![\w/&-])")
-    return _HeaderLexicon(raw["version"], pattern, canonical)
+    keywords = tuple((re.compile(k), name) for k, name in raw.get("keywords", []))
+    return _HeaderLexicon(raw["version"], pattern, canonical, keywords)
 
 
 def _key(header: str) -> str:
@@ -144,6 +152,8 @@ def _find_sections(text: str, norm: str) -> list[Section]:
             start = line_start + len(prefix) - len(prefix.lstrip())
         found.append((start, body_start, lex.canonical[_key(m.group())], text[start:end]))
 
+    found = _unguarded(found)
+    found = _with_keyword_headers(text, norm, found, lex)
     found = _with_field_headers(text, norm, found)
     sections: list[Section] = []
     first = found[0][0] if found else len(text)
@@ -153,6 +163,63 @@ def _find_sections(text: str, norm: str) -> list[Section]:
         end = found[i + 1][0] if i + 1 < len(found) else len(text)
         sections.append(Section(name, start, body_start, end, header))
     return sections
+
+
+def _unguarded(found: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Inside a history or risks section, a diagnosis header not in capitals ("Diagnosis:
+    Fournier gangrene 2019") is an item of that list, not the diagnosis of today."""
+    kept: list[tuple[int, int, str, str]] = []
+    for item in sorted(found):
+        enclosing = kept[-1][2] if kept else "body"
+        if enclosing in _GUARDED and item[2] in DIAGNOSIS and not item[3].isupper():
+            continue
+        kept.append(item)
+    return kept
+
+
+_CANDIDATE = re.compile(
+    r"(?m)(?:^[ \t]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-h])[.)][ \t]*|[-*\u2022][ \t]*)?|(?P<sep>[,;|.!?])[ \t]*)"
+    r"(?P<h>[a-z][a-z0-9 /&()'-]{1,58}?)[ \t]*:(?!//)"
+)
+_GUARDED = frozenset({"history", "family_history", "risks"})
+_CAPS_LINE = re.compile(r"(?m)^[ \t]*(?P<h>[A-Z][A-Z /&()'-]{2,58}[A-Z)])[ \t]*$")
+
+
+def _with_keyword_headers(
+    text: str, norm: str, found: list[tuple[int, int, str, str]], lex: _HeaderLexicon
+) -> list[tuple[int, int, str, str]]:
+    """Headers the lexicon does not list, mapped by keyword ("DESCRIPTION OF OPERATIVE
+    PROCEDURE:" is a description)."""
+    merged = sorted(found)
+    taken = [(start, body) for start, body, *_ in merged]
+    for m in _CANDIDATE.finditer(norm):
+        start, end = m.span("h")
+        header = m.group("h")
+        if len(header.split()) > 6 or any(s <= start < b for s, b in taken):
+            continue
+        upper = text[start:end].isupper()
+        if m.group("sep") and not upper:
+            continue  # flat exports and run-on text: only headers in capitals
+        name = lex.by_keyword(header)
+        if name is None:
+            continue
+        enclosing = next((n for s, _, n, _ in reversed(merged) if s < start), "body")
+        if enclosing in _GUARDED and not upper:
+            continue  # "Diagnosis: Fournier 2019" inside a history list stays history
+        merged.append((start, m.end(), name, text[start:end]))
+        taken.append((start, m.end()))
+        merged.sort()
+    # A line in capitals with nothing else on it: "DESCRIPTION OF THE OPERATION"
+    for m in _CAPS_LINE.finditer(text):
+        start, end = m.span("h")
+        if len(m.group("h").split()) > 6 or any(s <= start < b for s, b in taken):
+            continue
+        name = lex.by_keyword(norm[start:end])
+        if name is not None:
+            merged.append((start, end, name, text[start:end]))
+            taken.append((start, end))
+            merged.sort()
+    return merged
 
 
 # Template notes carry "Key: value" lines our lexicon does not know ("Wound Location:").

@@ -39,10 +39,23 @@ def test_a_word_mid_sentence_is_not_a_header() -> None:
 
 
 def test_field_lines_start_neutral_sections_but_not_inside_history() -> None:
-    text = "Anesthesia: MAC\nWound location: scrotum\nPAST MEDICAL HISTORY:\nFournier gangrene: 2019\n"
+    text = "Anesthesia: MAC\nTissue removed: fascia\nPAST MEDICAL HISTORY:\nFournier gangrene: 2019\n"
     note = Note(text)
-    assert note.section_at(text.index("scrotum")).name == "other"
+    assert note.section_at(text.index("fascia")).name == "other"
     assert note.section_at(text.index("Fournier")).name == "history"
+
+
+def test_unlisted_headers_are_mapped_by_keyword() -> None:
+    text = (
+        "INDICATIONS FOR OPERATION: crepitus.\n"
+        "DESCRIPTION OF OPERATIVE PROCEDURE: fascia excised.\n"
+        "GROSS FINDINGS\n"
+        "grey fascia\n"
+        "Past history:\n"
+        "Diagnosis: Fournier gangrene 2019\n"
+    )
+    names = [s.name for s in Note(text).sections]
+    assert names == ["indications", "description", "findings", "history"]
 
 
 def test_sentences_do_not_break_at_a_wrapped_line() -> None:
