@@ -66,24 +66,6 @@ class GuardrailReport:
         return out + self.notes
 
 
-def _squash(text: str) -> tuple[str, list[int]]:
-    """Normalised text with whitespace runs collapsed, and the original offset of each char."""
-    out: list[str] = []
-    index: list[int] = []
-    prev_space = False
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if prev_space:
-                continue
-            out.append(" ")
-            prev_space = True
-        else:
-            out.append(ch)
-            prev_space = False
-        index.append(i)
-    return "".join(out), index
-
-
 def align_evidence(note: Note, e: Evidence) -> Evidence:
     text = note.text
     if e.quote and 0 <= e.start <= e.end <= len(text) and text[e.start : e.end] == e.quote:
@@ -97,7 +79,7 @@ def align_evidence(note: Note, e: Evidence) -> Evidence:
     start = _nearest(text, quote, e.start)
     if start >= 0:
         return _at(note, start, start + len(quote), Alignment.exact)
-    squashed, index = _squashed(note)
+    squashed, index = note.squashed
     q = _WS.sub(" ", normalise(quote))
     start = _nearest(squashed, q, -1)
     if start >= 0:
@@ -107,15 +89,6 @@ def align_evidence(note: Note, e: Evidence) -> Evidence:
         if found is not None and found.dest_end > found.dest_start:
             return _at(note, index[found.dest_start], index[found.dest_end - 1] + 1, Alignment.fuzzy)
     return _unaligned(e)
-
-
-def _squashed(note: Note) -> tuple[str, list[int]]:
-    cache = note.__dict__.setdefault("_squashed", None)
-    if cache is None:
-        cache = _squash(note.norm)
-        note.__dict__["_squashed"] = cache
-    result: tuple[str, list[int]] = cache
-    return result
 
 
 def _at(note: Note, start: int, end: int, alignment: Alignment) -> Evidence:

@@ -332,6 +332,22 @@ class Note:
         return normalise(self.text)
 
     @cached_property
+    def squashed(self) -> tuple[str, list[int]]:
+        """`norm` with whitespace runs collapsed to one space, and the offset in `text` of each
+        character: lets a quote re-wrapped by an extractor be found in the original."""
+        out: list[str] = []
+        index: list[int] = []
+        prev_space = False
+        for i, ch in enumerate(self.norm):
+            space = ch.isspace()
+            if space and prev_space:
+                continue
+            out.append(" " if space else ch)
+            index.append(i)
+            prev_space = space
+        return "".join(out), index
+
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
 
