@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -41,11 +42,13 @@ class _Engine:
         self.context.add([ConTextRule(**rule) for rule in raw["context_rules"]])
 
     def assert_spans(self, note: Note, spans: Sequence[tuple[int, int]]) -> list[Assertion]:
-        doc = self.nlp.make_doc(note.norm)
-        starts = {s for s, _ in note.sentences}
+        doc = self.nlp.make_doc(_only_sentences_with(note, spans))
+        # A sentence starts at the token holding its first character: flat exports glue
+        # ".,FINDINGS:,4 cm" into tokens that straddle the boundary.
+        token_starts = [t.idx for t in doc]
+        first = {max(0, bisect_right(token_starts, s) - 1) for s, _ in note.sentences}
         for token in doc:
-            token.is_sent_start = token.i == 0 or token.idx in starts
-        # Tokens may straddle a sentence start (flat exports glue ',' to words): align loosely.
+            token.is_sent_start = token.i == 0 or token.i in first
         group = []
         index: list[int] = []
         for i, (start, end) in enumerate(spans):
@@ -71,6 +74,22 @@ _PRIORITY = (
 
 
 _NEGATION_WORDS = frozenset({"not", "no", "never", "without", "nor"})
+
+
+def _only_sentences_with(note: Note, spans: Sequence[tuple[int, int]]) -> str:
+    """The normalised note with every sentence that holds no span blanked out (same length,
+    so offsets hold): ConText scopes never cross a sentence, and the rest is only cost."""
+    keep = sorted({note.sentence_at(start) for start, _ in spans})
+    parts: list[str] = []
+    pos = 0
+    for start, end in keep:
+        if start < pos:
+            continue
+        parts.append(" " * (start - pos))
+        parts.append(note.norm[start:end])
+        pos = end
+    parts.append(" " * (len(note.norm) - pos))
+    return "".join(parts)
 
 
 def _assertion(span: Any) -> Assertion:
