@@ -122,3 +122,18 @@ def test_stated_sex_and_comorbidities() -> None:
     f = extract("HPI: 61-year-old female with type 2 diabetes and morbid obesity.")
     assert [s.sex.value for s in f.sex] == ["F"]
     assert {c.name for c in f.comorbidities} == {"diabetes_type2", "morbid_obesity"}
+
+
+def test_flat_export_negation_stays_in_its_own_field() -> None:
+    text = "INDICATIONS:,No gas. No skin necrosis.,FINDINGS:,4 cm abscess of the dorsal penile shaft,PLAN:,home"
+    sites = [s for s in extract(text).sites if s.evidence.quote == "penile"]
+    assert [s.assertion for s in sites] == [Assertion.present]
+
+
+def test_unlisted_header_sends_the_narrative_to_its_section() -> None:
+    text = (
+        "INDICATIONS FOR OPERATION: crepitus of the scrotum.\n"
+        "DESCRIPTION OF OPERATIVE PROCEDURE: All necrotic skin and dartos fascia were sharply excised.\n"
+    )
+    layers = {layer.layer.value: (layer.evidence.section, layer.action) for layer in extract(text).layers}
+    assert layers["fascia"] == ("description", LayerAction.removed)
