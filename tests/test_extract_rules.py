@@ -125,7 +125,9 @@ def test_stated_sex_and_comorbidities() -> None:
 
 
 def test_flat_export_negation_stays_in_its_own_field() -> None:
-    text = "INDICATIONS:,No gas. No skin necrosis.,FINDINGS:,4 cm abscess of the dorsal penile shaft,PLAN:,home"
+    text = (
+        "INDICATIONS:,No gas. No skin necrosis.,FINDINGS:,4 cm abscess of the dorsal penile shaft,PLAN:,home"
+    )
     sites = [s for s in extract(text).sites if s.evidence.quote == "penile"]
     assert [s.assertion for s in sites] == [Assertion.present]
 
