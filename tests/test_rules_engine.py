@@ -204,3 +204,14 @@ def test_thigh_extension_not_called_separate_rides_inside_the_field() -> None:
     d = decide(Findings(**kw))
     assert [c.code for c in d.recommended_codes] == ["11004"]
     assert "contiguous_extension" in [f.kind for f in d.flags]
+
+
+def test_male_perineal_drainage_is_a_skin_abscess_code() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n, region=Region.perineum)
+    kw["techniques"] = [
+        Technique(evidence=n.ev("incision and drainage"), kind=TechniqueKind.incision_drainage)
+    ]
+    kw["layers"] = []
+    assert [c.code for c in decide(Findings(**kw), sex=Sex.male).recommended_codes] == ["10060"]
+    assert [c.code for c in decide(Findings(**kw), sex=Sex.female).recommended_codes] == ["56405"]

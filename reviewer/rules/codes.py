@@ -19,6 +19,7 @@ from reviewer.findings import (
     ProcedureKind,
     Region,
     RepeatKind,
+    Sex,
     Site,
     TechniqueKind,
 )
@@ -93,7 +94,12 @@ def family_key(field: Field) -> str | None:
 
 
 def recommend(
-    f: Findings, criteria: dict[CriterionId, Criterion], field: Field, rs: dict[str, Any]
+    f: Findings,
+    criteria: dict[CriterionId, Criterion],
+    field: Field,
+    rs: dict[str, Any],
+    *,
+    sex: Sex | None = None,
 ) -> list[RecommendedCode]:
     st = {cid: c.status for cid, c in criteria.items()}
     c1, c2, c3, c4 = (
@@ -157,7 +163,7 @@ def recommend(
         )
         codes.extend(_mesh(f, rs, Role.consider))
     elif c3 is Status.not_met:
-        codes.extend(_drainage_or_wound_care(f, field, rs))
+        codes.extend(_drainage_or_wound_care(f, field, rs, sex))
     codes.extend(_other_procedures(f, rs))
     return _dedupe(codes)
 
@@ -222,7 +228,9 @@ def _separate_regions(f: Findings, field: Field, rs: dict[str, Any]) -> list[Rec
     return codes
 
 
-def _drainage_or_wound_care(f: Findings, field: Field, rs: dict[str, Any]) -> list[RecommendedCode]:
+def _drainage_or_wound_care(
+    f: Findings, field: Field, rs: dict[str, Any], sex: Sex | None
+) -> list[RecommendedCode]:
     kinds = {t.kind for t in procedural(f.techniques)}
     codes: list[RecommendedCode] = []
     if TechniqueKind.incision_drainage in kinds:
@@ -234,6 +242,8 @@ def _drainage_or_wound_care(f: Findings, field: Field, rs: dict[str, Any]) -> li
         for site in drained or [None]:
             region = site.region.value if site else "default"
             entry = table.get(region, table["default"])
+            if sex is Sex.male and "male" in entry:
+                entry = entry["male"]
             for rule in rs.get("drainage_by_words", []):
                 if site and rule["region"] == region and re.search(rule["words"], site.evidence.quote, re.I):
                     entry = rule

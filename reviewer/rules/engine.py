@@ -55,8 +55,8 @@ def decide(
     disputed = [k for k in criteria if len(set(k.by_extractor.values())) > 1 and k.status is Status.met]
     if error is not None or (verdict is Verdict.supported and disputed):
         verdict = Verdict.query
-    recommended = code_rules.recommend(findings, by_id, field, rs)
     who = patient_sex(findings, sex)
+    recommended = code_rules.recommend(findings, by_id, field, rs, sex=who)
     nsti_confirmed = by_id[CriterionId.necrotizing_infection].status is Status.met
     if error is not None:
         summary = f"Needs human review: {error}."
