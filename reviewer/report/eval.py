@@ -22,7 +22,6 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -40,7 +39,7 @@ from reviewer.evaluate import (
 from reviewer.findings import Alignment
 from reviewer.gold import GoldCase
 from reviewer.report.html import CRITERION_COLOURS
-from reviewer.report.text import CRITERION_NAMES
+from reviewer.report.text import CRITERION_NAMES, report_console
 
 __all__ = [
     "coverage_markdown",
@@ -193,20 +192,7 @@ def _table(title: str, *columns: tuple[str, dict[str, Any]], expand: bool = Fals
 def eval_text(report: EvalReport, *, color: bool = False, width: int = 120) -> str:
     """The terminal report: metrics with the baseline delta, flips, failing cases, gates."""
     buffer = StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        force_terminal=color,
-        force_jupyter=False,
-        force_interactive=False,
-        color_system="standard" if color else None,
-        no_color=not color,
-        markup=False,
-        emoji=False,
-        highlight=False,
-        legacy_windows=False,
-        soft_wrap=False,
-    )
+    console = report_console(buffer, width=width, color=color)
     ok = report.gates_passed
     head = Text("Gold-set evaluation: ", style="bold")
     head.append(_summary_line(report), style="bold green" if ok else "bold red")

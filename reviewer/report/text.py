@@ -323,13 +323,10 @@ def _blocks(review: Review, note_text: str) -> list[RenderableType]:
     return out
 
 
-def render_text(review: Review, note_text: str, *, color: bool = False, width: int = 100) -> str:
-    """The review as a text report for a coder, verdict first.
-
-    `note_text` is only checked against the review's sha256 (a mismatch is reported at the
-    top); the note itself is never printed, only the evidence quotes recorded in the review."""
-    buffer = StringIO()
-    console = Console(
+def report_console(buffer: StringIO, *, width: int, color: bool) -> Console:
+    """A rich console writing to `buffer`: no markup, emoji or highlighting is read from the
+    text (notes and quotes are printed as written), colour only when asked."""
+    return Console(
         file=buffer,
         width=width,
         force_terminal=color,
@@ -343,6 +340,15 @@ def render_text(review: Review, note_text: str, *, color: bool = False, width: i
         legacy_windows=False,
         soft_wrap=False,
     )
+
+
+def render_text(review: Review, note_text: str, *, color: bool = False, width: int = 100) -> str:
+    """The review as a text report for a coder, verdict first.
+
+    `note_text` is only checked against the review's sha256 (a mismatch is reported at the
+    top); the note itself is never printed, only the evidence quotes recorded in the review."""
+    buffer = StringIO()
+    console = report_console(buffer, width=width, color=color)
     for block in _blocks(review, note_text):
         console.print(block)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
