@@ -52,6 +52,7 @@ class NstiType(StrEnum):
     nsti = "nsti"  # necrotizing soft tissue infection / necrotizing infection or cellulitis
     gas_gangrene = "gas_gangrene"
     synergistic_gangrene = "synergistic_gangrene"
+    genital_gangrene = "genital_gangrene"  # "scrotal gangrene": suspected only, needs confirming findings
 
 
 class NstiMention(Finding):

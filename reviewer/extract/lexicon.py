@@ -13,6 +13,7 @@ import yaml
 # Categories whose entries map a value to a list of patterns.
 TARGET_CATEGORIES = (
     "nsti",
+    "gangrene_suspect",
     "nsti_indicators",
     "sites",
     "techniques",

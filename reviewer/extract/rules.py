@@ -107,6 +107,8 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
             e = ev(t.start, t.end)
             if t.category == "nsti":
                 nsti.append(NstiMention(evidence=e, assertion=status, type=NstiType(t.value)))
+            elif t.category == "gangrene_suspect":
+                nsti.append(NstiMention(evidence=e, assertion=status, type=NstiType.genital_gangrene))
             elif t.category == "nsti_indicators":
                 indicators.append(NstiIndicator(evidence=e, assertion=status, kind=t.value))
             elif t.category == "sites":

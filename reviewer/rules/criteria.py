@@ -20,6 +20,8 @@ from reviewer.findings import (
     Layer,
     LayerAction,
     LayerFinding,
+    NstiMention,
+    NstiType,
     Region,
     Site,
     SiteRole,
@@ -80,14 +82,14 @@ def _evidence(items: Iterable[Finding]) -> list[Evidence]:
 def necrotizing_infection(f: Findings) -> Criterion:
     cid = CriterionId.necrotizing_infection
     mentions = [m for m in f.nsti if usable(m)]
-    confirmed = [
-        m for m in mentions if m.assertion is Assertion.present and m.evidence.section in CONFIRMING_SECTIONS
-    ]
-    working = [
-        m
-        for m in mentions
-        if m.assertion is Assertion.present and m.evidence.section not in CONFIRMING_SECTIONS
-    ]
+
+    # "Scrotal gangrene" without an NSTI term is a working diagnosis wherever it is written
+    # (ruleset decision genital-gangrene-is-suspected).
+    def concluded(m: NstiMention) -> bool:
+        return m.evidence.section in CONFIRMING_SECTIONS and m.type is not NstiType.genital_gangrene
+
+    confirmed = [m for m in mentions if m.assertion is Assertion.present and concluded(m)]
+    working = [m for m in mentions if m.assertion is Assertion.present and not concluded(m)]
     suspected = [m for m in mentions if m.assertion is Assertion.possible]
     indicators = [i for i in present(f.nsti_indicators) if i.evidence.section in PROCEDURAL_SECTIONS]
     if confirmed:
@@ -137,7 +139,10 @@ def necrotizing_infection(f: Findings) -> Criterion:
             evidence=_evidence([*working, *suspected, *indicators]),
         )
     if working or suspected:
-        kind = "working (preoperative) diagnosis" if working else "suspected diagnosis"
+        if working and all(m.type is NstiType.genital_gangrene for m in working):
+            kind = "gangrene named without a necrotizing-infection term"
+        else:
+            kind = "working (preoperative) diagnosis" if working else "suspected diagnosis"
         return Criterion(
             id=cid,
             status=Status.unclear,
