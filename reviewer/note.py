@@ -118,8 +118,25 @@ _QUALIFIER = re.compile(r"\([^()\n]{1,40}\)[ \t]*(?=:)")
 _LINE_PREFIX = re.compile(r"[ \t]*(?:(?:\d{1,2}|[ivx]{1,4}|[a-h])[.)][ \t]*|[-*\u2022#>][ \t]*)?$")
 
 
+def _line_starts(norm: str) -> list[int]:
+    return [0, *(m.end() for m in re.finditer("\n", norm))]
+
+
+def _line_start(lines: list[int], offset: int) -> int:
+    return lines[bisect_right(lines, offset) - 1]
+
+
+def _char_before(norm: str, offset: int) -> str:
+    """The last character before `offset` that is not a space or tab ("" at the start)."""
+    i = offset
+    while i > 0 and norm[i - 1] in " \t":
+        i -= 1
+    return norm[i - 1] if i > 0 else ""
+
+
 def _find_sections(text: str, norm: str) -> list[Section]:
     lex = _headers()
+    lines = _line_starts(norm)
     found: list[tuple[int, int, str, str]] = []  # start, body_start, name, header text
     for m in lex.pattern.finditer(norm):
         start, end = m.span()
@@ -132,10 +149,9 @@ def _find_sections(text: str, norm: str) -> list[Section]:
             after = qualifier.end()
         has_colon = after < len(norm) and norm[after] == ":"
         line_end = after >= len(norm) or norm[after] == "\n"
-        line_start = norm.rfind("\n", 0, start) + 1
+        line_start = _line_start(lines, start)
         prefix = norm[line_start:start]
-        before = norm[:start].rstrip(" \t")
-        prev = before[-1:] if before else "\n"
+        prev = _char_before(norm, start) or "\n"
         at_line_start = _LINE_PREFIX.match(prefix) is not None
         after_separator = prev in ",;|"
         upper = text[start:end].isupper()
@@ -185,17 +201,34 @@ _GUARDED = frozenset({"history", "family_history", "risks"})
 _CAPS_LINE = re.compile(r"(?m)^[ \t]*(?P<h>[A-Z][A-Z /&()'-]{2,58}[A-Z)])[ \t]*$")
 
 
+class _Spans:
+    """Header spans sorted by start, for "is this offset inside a header?" in log time."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = sorted(spans)
+        self.starts = [s for s, _ in self.spans]
+
+    def covers(self, offset: int) -> bool:
+        i = bisect_right(self.starts, offset) - 1
+        return i >= 0 and self.spans[i][0] <= offset < self.spans[i][1]
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.spans.insert(i, (start, end))
+
+
 def _with_keyword_headers(
     text: str, norm: str, found: list[tuple[int, int, str, str]], lex: _HeaderLexicon
 ) -> list[tuple[int, int, str, str]]:
     """Headers the lexicon does not list, mapped by keyword ("DESCRIPTION OF OPERATIVE
     PROCEDURE:" is a description)."""
     merged = sorted(found)
-    taken = [(start, body) for start, body, *_ in merged]
+    taken = _Spans([(start, body) for start, body, *_ in merged])
     for m in _CANDIDATE.finditer(norm):
         start, end = m.span("h")
         header = m.group("h")
-        if len(header.split()) > 6 or any(s <= start < b for s, b in taken):
+        if len(header.split()) > 6 or taken.covers(start):
             continue
         upper = text[start:end].isupper()
         if m.group("sep") and not upper:
@@ -203,21 +236,22 @@ def _with_keyword_headers(
         name = lex.by_keyword(header)
         if name is None:
             continue
-        enclosing = next((n for s, _, n, _ in reversed(merged) if s < start), "body")
+        i = bisect_right([h[0] for h in merged], start - 1) - 1
+        enclosing = merged[i][2] if i >= 0 else "body"
         if enclosing in _GUARDED and not upper:
             continue  # "Diagnosis: Fournier 2019" inside a history list stays history
         merged.append((start, m.end(), name, text[start:end]))
-        taken.append((start, m.end()))
+        taken.add(start, m.end())
         merged.sort()
     # A line in capitals with nothing else on it: "DESCRIPTION OF THE OPERATION"
     for m in _CAPS_LINE.finditer(text):
         start, end = m.span("h")
-        if len(m.group("h").split()) > 6 or any(s <= start < b for s, b in taken):
+        if len(m.group("h").split()) > 6 or taken.covers(start):
             continue
         name = lex.by_keyword(norm[start:end])
         if name is not None:
             merged.append((start, end, name, text[start:end]))
-            taken.append((start, end))
+            taken.add(start, end)
             merged.sort()
     return merged
 
@@ -248,21 +282,23 @@ def _with_field_headers(
 ) -> list[tuple[int, int, str, str]]:
     known = {start for start, *_ in found}
     merged = sorted(found)
+    starts = [h[0] for h in merged]
     for m in _FIELD_HEADER.finditer(norm):
         start = m.start(1)
         if start in known or len(m.group(1).split()) > 5:
             continue
-        enclosing = "body"
-        for h_start, h_body, name, _ in merged:
-            if h_start > start:
-                break
-            if h_body > start:  # inside a known header
-                enclosing = ""
-                break
-            enclosing = name
+        i = bisect_right(starts, start) - 1
+        if i < 0:
+            enclosing = "body"
+        elif merged[i][1] > start:
+            enclosing = ""  # inside a known header
+        else:
+            enclosing = merged[i][2]
         if enclosing in _SHORT_FIELDS:
-            merged.append((start, m.end(), "other", text[start : m.end(1)]))
-            merged.sort()
+            header = (start, m.end(), "other", text[start : m.end(1)])
+            at = bisect_right(starts, start)
+            starts.insert(at, start)
+            merged.insert(at, header)
     return merged
 
 
@@ -278,6 +314,7 @@ _SENTENCE_END = re.compile(r"[.!?](?=[\s\"')\]]|$)")
 def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple[int, int]]:
     """Sentence boundaries for operative notes: punctuation, blank lines, list items and
     section headers split; a line wrapped mid-sentence does not."""
+    lines = _line_starts(norm)
     cuts: set[int] = {0}
     for s in sections:
         cuts.add(s.start)
@@ -291,16 +328,17 @@ def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple
         ):
             continue
         # "1." numbering a list item does not end a sentence either.
-        if re.fullmatch(r"\s*(?:\d{1,2}|[a-z])\.", norm[norm.rfind("\n", 0, end) + 1 : end]):
+        line = _line_start(lines, end - 1)
+        if end - line <= 12 and re.fullmatch(r"\s*(?:\d{1,2}|[a-z])\.", norm[line:end]):
             continue
         cuts.add(end)
     for m in re.finditer(r"\n", norm):
         i = m.start()
-        before = norm[:i].rstrip(" \t")
+        prev = _char_before(norm, i)
         nxt = norm[i + 1 : i + 40].lstrip(" \t")
         if (
-            not before
-            or before[-1] in ".:;!?"
+            not prev
+            or prev in ".:;!?"
             or nxt.startswith("\n")
             or re.match(r"(?:\d{1,2}[.)]|[-*\u2022#>])\s", nxt)
             or not nxt

@@ -3,8 +3,9 @@ run: spaCy's blank English tokenizer alone over the same notes (the floor of any
 
     .venv/bin/python eval/bench/rules_speed.py [--rounds 5]
 
-Prints notes/second for the whole review (sections, extraction, ConText, decision, JSON) and
-the ratio to the tokenizer baseline. Measured on one core; nothing here is a unit test.
+Prints notes/second for the whole review (sections, extraction, ConText, decision, JSON), the
+ratio to the tokenizer baseline, and the rate on one very long note (linearity check).
+Measured on one core; nothing here is a unit test.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ def main() -> None:
     print(f"baseline (spaCy blank tokenizer only): {baseline:8.0f} notes/second")
     print(f"rules review, end to end (JSON out):   {full:8.0f} notes/second")
     print(f"ratio review / baseline: {full / baseline:.2f}")
+    # Linearity: one very long note (every gold note, repeated to ~500,000 characters) should
+    # review at about the per-note rate; a ratio far below 1 means something is quadratic.
+    long_note = "\n\n".join(notes)
+    copies = max(1, 500_000 // len(long_note))
+    start = time.perf_counter()
+    review(long_note * copies)
+    long_rate = len(notes) * copies / (time.perf_counter() - start)
+    print(f"one {len(long_note) * copies:,}-character note: {long_rate:8.0f} notes/second equivalent")
+    print(f"ratio long note / per-note rate: {long_rate / full:.2f}")
 
 
 if __name__ == "__main__":

@@ -42,26 +42,71 @@ class _Engine:
         self.context.add([ConTextRule(**rule) for rule in raw["context_rules"]])
 
     def assert_spans(self, note: Note, spans: Sequence[tuple[int, int]]) -> list[Assertion]:
-        doc = self.nlp.make_doc(_only_sentences_with(note, spans))
+        """Assertions of the spans. The note is read in chunks of sentences: ConText compares
+        every modifier with every target of a document, so one document per chunk keeps a very
+        long note linear (scopes never cross a sentence, so chunking changes nothing)."""
+        result = [Assertion.present] * len(spans)
+        masked = _only_sentences_with(note, spans)
+        by_start = sorted(range(len(spans)), key=lambda i: spans[i][0])
+        for c_start, c_end in _chunks(note, spans):
+            members = [i for i in by_start if c_start <= spans[i][0] < c_end]
+            if members:
+                self._assert_chunk(note, masked, c_start, c_end, spans, members, result)
+        return result
+
+    def _assert_chunk(
+        self,
+        note: Note,
+        masked: str,
+        c_start: int,
+        c_end: int,
+        spans: Sequence[tuple[int, int]],
+        members: list[int],
+        result: list[Assertion],
+    ) -> None:
+        doc = self.nlp.make_doc(masked[c_start:c_end])
         # A sentence starts at the token holding its first character: flat exports glue
         # ".,FINDINGS:,4 cm" into tokens that straddle the boundary.
         token_starts = [t.idx for t in doc]
-        first = {max(0, bisect_right(token_starts, s) - 1) for s, _ in note.sentences}
+        first = {
+            max(0, bisect_right(token_starts, s - c_start) - 1)
+            for s, _ in note.sentences
+            if c_start <= s < c_end
+        }
         for token in doc:
             token.is_sent_start = token.i == 0 or token.i in first
         group = []
         index: list[int] = []
-        for i, (start, end) in enumerate(spans):
-            span = doc.char_span(start, end, label="TARGET", alignment_mode="expand")
+        for i in members:
+            start, end = spans[i]
+            span = doc.char_span(
+                start - c_start, min(end, c_end) - c_start, label="TARGET", alignment_mode="expand"
+            )
             if span is not None:
                 group.append(span)
                 index.append(i)
         doc.spans["targets"] = group
         self.context(doc)
-        result = [Assertion.present] * len(spans)
         for span, i in zip(doc.spans["targets"], index, strict=True):
             result[i] = _assertion(span)
-        return result
+
+
+_CHUNK_CHARS = 20_000
+
+
+def _chunks(note: Note, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Consecutive sentences grouped into pieces of about 20,000 characters, cut between
+    sentences; an ordinary note is one piece."""
+    if len(note.norm) <= _CHUNK_CHARS:
+        return [(0, len(note.norm))]
+    chunks: list[tuple[int, int]] = []
+    start = 0
+    for s_start, s_end in note.sentences:
+        if s_end - start > _CHUNK_CHARS and s_start > start:
+            chunks.append((start, s_start))
+            start = s_start
+    chunks.append((start, len(note.norm)))
+    return chunks
 
 
 _PRIORITY = (

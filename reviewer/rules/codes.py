@@ -313,7 +313,11 @@ def _dedupe(codes: list[RecommendedCode]) -> list[RecommendedCode]:
         if key in out:
             prev = out[key]
             out[key] = prev.model_copy(
-                update={"evidence": prev.evidence + [e for e in c.evidence if e not in prev.evidence]}
+                update={
+                    "evidence": list(
+                        {(e.quote, e.start, e.end): e for e in [*prev.evidence, *c.evidence]}.values()
+                    )
+                }
             )
         else:
             out[key] = c

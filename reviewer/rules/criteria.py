@@ -72,11 +72,10 @@ def _quotes(items: Iterable[Finding], limit: int = 3) -> str:
 
 
 def _evidence(items: Iterable[Finding]) -> list[Evidence]:
-    out: list[Evidence] = []
+    out: dict[tuple[str, int, int], Evidence] = {}
     for f in items:
-        if f.evidence not in out:
-            out.append(f.evidence)
-    return out
+        out.setdefault((f.evidence.quote, f.evidence.start, f.evidence.end), f.evidence)
+    return list(out.values())
 
 
 def necrotizing_infection(f: Findings) -> Criterion:

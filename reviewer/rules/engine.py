@@ -104,8 +104,11 @@ def _confirmed(findings: Findings, by_id: dict[CriterionId, Criterion]) -> Findi
     proof = by_id[CriterionId.necrotizing_infection]
     if proof.status is not Status.met:
         return findings
+    cited = {(e.quote, e.start, e.end) for e in proof.evidence}
     nsti = [
-        m.model_copy(update={"assertion": Assertion.present}) if m.evidence in proof.evidence else m
+        m.model_copy(update={"assertion": Assertion.present})
+        if (m.evidence.quote, m.evidence.start, m.evidence.end) in cited
+        else m
         for m in findings.nsti
     ]
     return findings.model_copy(update={"nsti": nsti})

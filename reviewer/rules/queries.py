@@ -19,17 +19,17 @@ _INDICATORS = {
 
 
 def _indicators(f: Findings, cid: CriterionId, limit: int = 4) -> list[Evidence]:
-    out: list[Evidence] = []
+    """What the note does say about the criterion: findings asserted present, then suspected."""
+    out: dict[tuple[str, int, int], Evidence] = {}
     for name in _INDICATORS[cid]:
         items = getattr(f, name)
-        # Suspected diagnoses are indicators too: cite everything asserted present or possible.
-        pool = present(items) + [
-            i for i in items if i.assertion.value == "possible" and i not in present(items)
-        ]
-        for item in pool:
-            if item.evidence not in out:
-                out.append(item.evidence)
-    return out[:limit]
+        said = present(items)
+        suspected = [i for i in items if i.assertion.value == "possible" and i.evidence.start >= 0]
+        for item in [*said, *suspected]:
+            out.setdefault((item.evidence.quote, item.evidence.start, item.evidence.end), item.evidence)
+            if len(out) >= limit:
+                return list(out.values())
+    return list(out.values())
 
 
 def draft(
