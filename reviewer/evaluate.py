@@ -181,11 +181,8 @@ def assess(
             reasons.extend(f"{name.value}: {w}" for w in why)
 
     tokens = TokenUsage()
-    if result is None:
-        msg = error or "no review"
-        for name in Check:
-            checks[name.value] = False
-        reasons.append(f"{Check.error.value}: {msg}")
+
+    def finished(review: Review | None, err: str | None) -> CaseResult:
         return CaseResult(
             id=case_id,
             title=title,
@@ -193,14 +190,21 @@ def assess(
             branches=list(branches),
             note=note,
             expected=expected,
-            review=None,
-            error=msg,
+            review=review,
+            error=err,
             latency_s=latency_s,
             tokens=tokens,
             digest=digest,
             checks=checks,
             failures=reasons,
         )
+
+    if result is None:
+        msg = error or "no review"
+        for name in Check:
+            checks[name.value] = False
+        reasons.append(f"{Check.error.value}: {msg}")
+        return finished(None, msg)
 
     d = result.decision
     u = result.usage
@@ -262,21 +266,7 @@ def assess(
     )
     err = error or result.error
     check(Check.error, err is None, f"extractor error: {err}")
-    return CaseResult(
-        id=case_id,
-        title=title,
-        style=style,
-        branches=list(branches),
-        note=note,
-        expected=expected,
-        review=result,
-        error=err,
-        latency_s=latency_s,
-        tokens=tokens,
-        digest=digest,
-        checks=checks,
-        failures=reasons,
-    )
+    return finished(result, err)
 
 
 def case_digest(case: GoldCase) -> str:

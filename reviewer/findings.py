@@ -127,6 +127,20 @@ class TechniqueKind(StrEnum):
     nonselective = "nonselective"  # wet-to-dry, enzymatic, autolytic
 
 
+# Techniques that treat a site (debride or drain it); irrigation and dressings do not.
+TREATING = frozenset(
+    {
+        TechniqueKind.excisional,
+        TechniqueKind.debridement_unspecified,
+        TechniqueKind.incision_drainage,
+        TechniqueKind.exploration,
+        TechniqueKind.blunt,
+        TechniqueKind.selective,
+        TechniqueKind.nonselective,
+    }
+)
+
+
 class Technique(Finding):
     kind: TechniqueKind
     all_necrotic_tissue: bool = False  # "all necrotic tissue was excised": covers every necrotic layer

@@ -10,6 +10,7 @@ from reviewer.extract import Extraction
 from reviewer.extract.context import assert_spans
 from reviewer.extract.lexicon import Lexicon, Target, load_lexicon
 from reviewer.findings import (
+    TREATING,
     Area,
     Assertion,
     Comorbidity,
@@ -38,19 +39,9 @@ from reviewer.findings import (
 )
 from reviewer.note import NOT_TODAY, OPERATIVE, Note
 
-# Techniques that make a site named in the same sentence a treated (debrided/drained) site.
-_TREATING = frozenset(
-    {
-        "excisional",
-        "excision_verb",
-        "debridement_unspecified",
-        "incision_drainage",
-        "exploration",
-        "blunt",
-        "selective",
-        "nonselective",
-    }
-)
+# Lexicon values whose technique treats a site named in the same sentence ("excision_verb"
+# becomes excisional when the sentence names necrotic tissue).
+_TREATING = frozenset({k.value for k in TREATING} | {"excision_verb"})
 
 # Comorbidities are chronic: "history of diabetes" still means diabetes today.
 _CHRONIC_OK = frozenset({Assertion.present, Assertion.historical})

@@ -12,6 +12,7 @@ from reviewer.decision import Criterion, CriterionId, Status
 from reviewer.findings import (
     GENITAL_PERINEAL,
     LAYER_DEPTH,
+    TREATING,
     Alignment,
     Assertion,
     Evidence,
@@ -34,18 +35,6 @@ CONFIRMING_SECTIONS = OPERATIVE | {"postoperative_diagnosis", "assessment"}
 PROCEDURAL_SECTIONS = OPERATIVE
 # Progress notes report the day's procedure under S: ("second look, wound debrided").
 TECHNIQUE_SECTIONS = OPERATIVE | {"hpi"}
-# Techniques that treat a site (debride or drain it); irrigation and dressings do not.
-TREATING = frozenset(
-    {
-        TechniqueKind.excisional,
-        TechniqueKind.debridement_unspecified,
-        TechniqueKind.incision_drainage,
-        TechniqueKind.exploration,
-        TechniqueKind.blunt,
-        TechniqueKind.selective,
-        TechniqueKind.nonselective,
-    }
-)
 SEPARATE_REGIONS = frozenset({Region.thigh, Region.buttock, Region.other})
 
 
