@@ -69,7 +69,7 @@ class GuardrailReport:
 def align_evidence(note: Note, e: Evidence) -> Evidence:
     text = note.text
     if e.quote and 0 <= e.start <= e.end <= len(text) and text[e.start : e.end] == e.quote:
-        section = note.section_at(e.start).name
+        section = note.section_of(e.start).name
         if e.alignment is Alignment.exact and e.section == section:
             return e
         return e.model_copy(update={"alignment": Alignment.exact, "section": section})
@@ -78,9 +78,17 @@ def align_evidence(note: Note, e: Evidence) -> Evidence:
         return _unaligned(e)
     start = _nearest(text, quote, e.start)
     if start >= 0:
-        return _at(note, start, start + len(quote), Alignment.exact)
+        return Evidence(
+            quote=quote,
+            start=start,
+            end=start + len(quote),
+            section=note.section_of(start).name,
+            alignment=Alignment.exact,
+        )
     squashed, index = note.squashed
-    q = _WS.sub(" ", normalise(quote))
+    q = _WS.sub(" ", normalise(quote)).strip()
+    if not q:
+        return _unaligned(e)
     start = _nearest(squashed, q, -1)
     if start >= 0:
         return _at(note, index[start], index[start + len(q) - 1] + 1, Alignment.normalised)
@@ -92,10 +100,12 @@ def align_evidence(note: Note, e: Evidence) -> Evidence:
 
 
 def _at(note: Note, start: int, end: int, alignment: Alignment) -> Evidence:
+    """Evidence for the span [start, end) of `note.norm`, in the original text's offsets."""
+    t_start, t_end = note.text_span(start, end)
     return Evidence(
-        quote=note.text[start:end],
-        start=start,
-        end=end,
+        quote=note.text[t_start:t_end],
+        start=t_start,
+        end=t_end,
         section=note.section_at(start).name,
         alignment=alignment,
     )
@@ -170,7 +180,7 @@ def check_labels(note: Note, findings: Findings, report: GuardrailReport) -> Fin
         e = item.evidence
         if e.alignment in (Alignment.unaligned, Alignment.mismatch):
             return item
-        quote = note.norm[e.start : e.end]
+        quote = note.norm[note.norm_offset(e.start) : note.norm_offset(e.end)]
         if isinstance(item, NstiMention) and not says_any("nsti", quote):
             return mismatch(item)
         if isinstance(item, Site) and not says("sites", item.region.value, quote):
@@ -197,8 +207,9 @@ def check_labels(note: Note, findings: Findings, report: GuardrailReport) -> Fin
 
 
 def _sentence(note: Note, e: Evidence) -> str:
-    start, end = note.sentence_at(e.start)
-    return note.norm[min(start, e.start) : max(end, e.end)]
+    n_start, n_end = note.norm_offset(e.start), note.norm_offset(e.end)
+    start, end = note.sentence_at(n_start)
+    return note.norm[min(start, n_start) : max(end, n_end)]
 
 
 def cross_check(note: Note, findings: Findings, report: GuardrailReport) -> Findings:
@@ -210,7 +221,8 @@ def cross_check(note: Note, findings: Findings, report: GuardrailReport) -> Find
         value = getattr(findings, name)
         if isinstance(value, list):
             items.extend(v for v in value if isinstance(v, Finding) and v.evidence.start >= 0)
-    statuses = assert_spans(note, [(i.evidence.start, i.evidence.end) for i in items])
+    spans = [(note.norm_offset(i.evidence.start), note.norm_offset(i.evidence.end)) for i in items]
+    statuses = assert_spans(note, spans)
     context = {id(i): s for i, s in zip(items, statuses, strict=True)}
 
     def check(item: Finding) -> Finding:

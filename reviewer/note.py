@@ -6,14 +6,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from bisect import bisect_right
+import unicodedata
+from array import array
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
-# One-to-one character folds: every entry maps one character to one character so that
-# offsets in the normalised text are offsets in the original.
+# One-to-one character folds applied before anything else (dashes, quotes, spaces, line ends).
 _FOLD = str.maketrans(
     {
         "\u2010": "-",
@@ -38,9 +39,6 @@ _FOLD = str.maketrans(
         "\u202f": " ",
         "\t": " ",
         "\r": "\n",
-        "\u00e9": "e",
-        "\u00c9": "e",
-        "\u00e8": "e",
         "\u00d7": "x",
     }
 )
@@ -56,14 +54,70 @@ OPERATIVE = frozenset(
 DIAGNOSIS = frozenset({"preoperative_diagnosis", "postoperative_diagnosis", "assessment"})
 
 
-def normalise(text: str) -> str:
-    """Lower-case and fold look-alike characters without changing the length."""
-    folded = text.translate(_FOLD)
-    lowered = folded.lower()
-    if len(lowered) == len(folded):
+@lru_cache(maxsize=1)
+def _confusables() -> dict[str, str]:
+    raw: dict[str, Any] = json.loads(
+        resources.files("reviewer.data").joinpath("confusables.json").read_text("utf-8")
+    )
+    return dict(raw["map"])
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(c: str) -> str:
+    """What a reader sees in one character, for matching: NFKC compatibility forms (fullwidth
+    letters, ligatures), accents and other combining marks off, look-alike letters of other
+    scripts folded to Latin, invisible format characters (soft hyphen, zero-width, bidi
+    controls) removed. May return "" or several characters."""
+    simple = c.translate(_FOLD)
+    if simple != c:
+        return simple
+    category = unicodedata.category(c)
+    if category == "Cf":
+        return ""
+    if category == "Cs":  # a lone surrogate: keep one character in its place
+        return "\ufffd"
+    if category in ("Zl", "Zp"):
+        return "\n"
+    if category == "Zs":
+        return " "
+    decomposed = unicodedata.normalize("NFKD", c)
+    table = _confusables()
+    base = "".join(table.get(ch, ch) for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Me"))
+    return unicodedata.normalize("NFKC", base).translate(_FOLD)
+
+
+def fold(text: str) -> tuple[str, array[int] | None]:
+    """The text as a reader sees it (case kept) and, when its length differs from the
+    original's, the offset in `text` of each character (plus one end sentinel)."""
+    if text.isascii():
+        return text.translate(_FOLD), None
+    parts: list[str] = []
+    index: array[int] = array("q")
+    same_length = True
+    for i, c in enumerate(text):
+        f = _fold_char(c) if ord(c) > 127 else c.translate(_FOLD)
+        if len(f) != 1:
+            same_length = False
+        parts.append(f)
+        index.extend([i] * len(f))
+    folded = "".join(parts)
+    if same_length:
+        return folded, None
+    index.append(len(text))
+    return folded, index
+
+
+def _lower(text: str) -> str:
+    """Lower case without changing the length ('İ' lower-cases to two characters: kept)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
         return lowered
-    # A few characters lower-case to two (e.g. 'İ'); keep those as they are.
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def normalise(text: str) -> str:
+    """The text folded (see `fold`) and lower-cased: what every matcher reads."""
+    return _lower(fold(text)[0])
 
 
 @dataclass(frozen=True)
@@ -318,7 +372,9 @@ def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple
     cuts: set[int] = {0}
     for s in sections:
         cuts.add(s.start)
-        cuts.add(s.body_start)
+        # A "Key: value" field is one statement ("Fascial excision: none"): not cut after the key.
+        if s.name != "other":
+            cuts.add(s.body_start)
     for m in _SENTENCE_END.finditer(norm):
         end = m.end()
         # "Dr.", "approx.", "e.g." and decimals do not end a sentence.
@@ -354,25 +410,77 @@ def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple
         while end > start and text[end - 1].isspace():
             end -= 1
         if end > start:
-            spans.append((start, end))
+            spans.extend(_bounded(norm, start, end))
     return spans
+
+
+# Longer "sentences" (text with no breaks at all) are cut at clause punctuation, else at a
+# space: assertion scopes never need more, and the work per note stays linear.
+MAX_SENTENCE_CHARS = 1000
+
+
+def _bounded(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    while end - start > MAX_SENTENCE_CHARS:
+        low, limit = start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS
+        window = norm[low:limit]
+        at = max(window.rfind(", "), window.rfind("; "), window.rfind(": "))
+        if at < 0:
+            at = max(window.rfind(" "), window.rfind("\n"))
+        cut = low + at + 1 if at >= 0 else limit
+        pieces.append((start, cut))
+        start = cut
+        while start < end and norm[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
 
 
 @dataclass(frozen=True)
 class Note:
-    """An operative (or any clinical) note. `text` is never modified."""
+    """An operative (or any clinical) note. `text` is never modified.
+
+    Matching runs on `norm` (see `normalise`); sections, sentences and every offset a matcher
+    finds are in `norm` coordinates. `text_span` maps them back to `text`, and `norm_offset`
+    maps an offset of `text` (an evidence offset) into `norm`."""
 
     text: str
     id: str = ""
 
     @cached_property
+    def _folded(self) -> tuple[str, array[int] | None]:
+        return fold(self.text)
+
+    @property
+    def folded(self) -> str:
+        """The text as a reader sees it, case kept (same coordinates as `norm`)."""
+        return self._folded[0]
+
+    @cached_property
     def norm(self) -> str:
-        return normalise(self.text)
+        return _lower(self.folded)
+
+    def text_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of `text` that the span [start, end) of `norm` was read from."""
+        index = self._folded[1]
+        if index is None:
+            return start, end
+        if end <= start:
+            return index[start], index[start]
+        return index[start], index[end - 1] + 1
+
+    def norm_offset(self, offset: int) -> int:
+        """The offset in `norm` of the first character read from `text[offset:]`."""
+        index = self._folded[1]
+        if index is None:
+            return offset
+        return bisect_left(index, offset)
 
     @cached_property
     def squashed(self) -> tuple[str, list[int]]:
-        """`norm` with whitespace runs collapsed to one space, and the offset in `text` of each
-        character: lets a quote re-wrapped by an extractor be found in the original."""
+        """`norm` with whitespace runs collapsed to one space, and the offset in `norm` of each
+        character: lets a quote re-wrapped by an extractor be found in the note."""
         out: list[str] = []
         index: list[int] = []
         prev_space = False
@@ -391,11 +499,11 @@ class Note:
 
     @cached_property
     def sections(self) -> list[Section]:
-        return _find_sections(self.text, self.norm)
+        return _find_sections(self.folded, self.norm)
 
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:
-        return _sentence_spans(self.text, self.norm, self.sections)
+        return _sentence_spans(self.folded, self.norm, self.sections)
 
     @cached_property
     def _section_starts(self) -> list[int]:
@@ -406,10 +514,16 @@ class Note:
         return [start for start, _ in self.sentences]
 
     def section_at(self, offset: int) -> Section:
+        """The section holding `norm` offset `offset`."""
         i = bisect_right(self._section_starts, offset) - 1
         return self.sections[max(i, 0)]
 
+    def section_of(self, text_offset: int) -> Section:
+        """The section holding `text` offset `text_offset` (an evidence offset)."""
+        return self.section_at(self.norm_offset(text_offset))
+
     def sentence_at(self, offset: int) -> tuple[int, int]:
+        """The sentence (in `norm` coordinates) holding `norm` offset `offset`."""
         i = bisect_right(self._sentence_starts, offset) - 1
         if i >= 0:
             start, end = self.sentences[i]

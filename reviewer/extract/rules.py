@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 from reviewer.extract import Extraction
+from reviewer.extract.affirmation import clauses, screen
 from reviewer.extract.context import assert_spans
 from reviewer.extract.lexicon import Lexicon, Target, load_lexicon
 from reviewer.findings import (
@@ -43,6 +44,12 @@ from reviewer.note import NOT_TODAY, OPERATIVE, Note
 # becomes excisional when the sentence names necrotic tissue).
 _TREATING = frozenset({k.value for k in TREATING} | {"excision_verb"})
 
+# Categories whose facts the decision rests on: each must be stated as done or present today
+# (affirmation screen). Organisms, sepsis, comorbidities and sex only feed ICD-10 suggestions.
+DECISIVE = frozenset(
+    {"nsti", "gangrene_suspect", "nsti_indicators", "sites", "techniques", "layers", "procedures", "repeat"}
+)
+
 # Comorbidities are chronic: "history of diabetes" still means diabetes today.
 _CHRONIC_OK = frozenset({Assertion.present, Assertion.historical})
 
@@ -60,16 +67,38 @@ class RulesExtractor:
         return Extraction(findings=build_findings(note, lex), extractor=self.name, assertions_checked=True)
 
 
+def _assertions(
+    note: Note, lex: Lexicon, targets: list[Target]
+) -> tuple[list[Assertion], list[tuple[int, int]]]:
+    """The assertion of each target, and the removal verbs ("excised", "debrided") that are
+    themselves stated as done today: a layer is removed only through one of those."""
+    verbs = [(m.start(), m.end()) for m in lex.removal_verbs.finditer(note.norm)]
+    spans = [(t.start, t.end) for t in targets] + verbs
+    statuses = assert_spans(note, spans)
+    decisive = [i for i, t in enumerate(targets) if t.category in DECISIVE]
+    decisive += range(len(targets), len(spans))
+    screened = screen(note, [spans[i] for i in decisive], [statuses[i] for i in decisive])
+    for i, status in zip(decisive, screened, strict=True):
+        statuses[i] = status
+    done = [
+        v for v, status in zip(verbs, statuses[len(targets) :], strict=True) if status is Assertion.present
+    ]
+    return statuses[: len(targets)], done
+
+
 def build_findings(note: Note, lex: Lexicon) -> Findings:
     norm = note.norm
     targets = lex.find(norm)
-    statuses = assert_spans(note, [(t.start, t.end) for t in targets])
+    statuses, done_verbs = _assertions(note, lex, targets)
     by_sentence: dict[tuple[int, int], list[tuple[Target, Assertion]]] = {}
     for t, status in zip(targets, statuses, strict=True):
         by_sentence.setdefault(note.sentence_at(t.start), []).append((t, status))
+    verbs_by_sentence: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for v in done_verbs:
+        verbs_by_sentence.setdefault(note.sentence_at(v[0]), []).append(v)
 
     def ev(start: int, end: int) -> Evidence:
-        return Evidence(quote=note.text[start:end], start=start, end=end, section=note.section_at(start).name)
+        return evidence_at(note, start, end)
 
     nsti: list[NstiMention] = []
     indicators: list[NstiIndicator] = []
@@ -89,7 +118,8 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
         present = [t for t, a in items if a is Assertion.present]
         treating = any(t.category == "techniques" and t.value in _TREATING for t in present)
         necrosis = lex.necrosis_cues.search(sentence) is not None
-        removal = lex.removal_verbs.search(sentence) is not None
+        verbs = verbs_by_sentence.get((s_start, s_end), [])
+        sentence_clauses = clauses(note, (s_start, s_end))
         all_necrotic = lex.all_necrotic_scope.search(sentence) is not None
         separate = lex.separate_region_cues.search(sentence) is not None
         regions = {t.value for t in present if t.category == "sites"}
@@ -133,7 +163,7 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
                         OtherProcedure(evidence=e, assertion=status, kind=ProcedureKind.incision_drainage)
                     )
             elif t.category == "layers":
-                action = _layer_action(lex, norm, t, s_start, s_end, removal, necrosis)
+                action = _layer_action(lex, norm, t, s_start, s_end, verbs, sentence_clauses, necrosis)
                 region = next(iter(regions)) if len(regions) == 1 else None
                 layers.append(
                     LayerFinding(
@@ -204,28 +234,48 @@ def _laterality(lex: Lexicon, norm: str, start: int, floor: int) -> Laterality |
 
 
 def _layer_action(
-    lex: Lexicon, norm: str, t: Target, s_start: int, s_end: int, removal: bool, necrosis: bool
+    lex: Lexicon,
+    norm: str,
+    t: Target,
+    s_start: int,
+    s_end: int,
+    verbs: list[tuple[int, int]],
+    clauses: list[tuple[int, int]],
+    necrosis: bool,
 ) -> LayerAction:
+    """What happened to a layer, from its sentence; `verbs` are the removal verbs of the
+    sentence stated as done today (a negated or planned "excised" removes nothing)."""
+    removal = bool(verbs)
     before = norm[max(s_start, t.start - 60) : t.start]
     after = norm[t.end : min(s_end, t.end + 60)]
-    clause = re.split(r"[.;]", norm[t.end : s_end], maxsplit=1)[0]
+    clause_end = next((end for start, end in clauses if start <= t.start < end), s_end)
+    clause = norm[t.end : max(t.end, clause_end)]
     kept = lex.layer_kept_in_clause.search(clause)
-    cut = lex.removal_verbs.search(clause)
+    cut_at = min((v[0] for v in verbs if t.end <= v[0] < clause_end), default=None)
     if removal and (lex.layer_sampled_cues.search(clause) or _BIOPSY_OF.search(before)):
         return LayerAction.exposed  # a biopsy or frozen section samples the layer
     if removal and lex.layer_including_before.search(before):
         return LayerAction.removed
-    if kept and (cut is None or kept.start() < cut.start()):
+    if kept and (cut_at is None or t.end + kept.start() < cut_at):
         return LayerAction.exposed  # "fascia: inspected, found viable, not excised"
     if lex.layer_exposed_before.search(before) or lex.layer_exposed_after.search(after):
-        if _REMOVED_AFTER.search(after):
-            return LayerAction.removed
+        then = _REMOVED_AFTER.search(after)
+        if then and t.end + then.end() in {v[1] for v in verbs}:
+            return LayerAction.removed  # "fascia, which was then excised"
         return LayerAction.exposed
     if removal:
         return LayerAction.removed
     if necrosis:
         return LayerAction.necrotic
     return LayerAction.exposed
+
+
+def evidence_at(note: Note, start: int, end: int) -> Evidence:
+    """Evidence for the span [start, end) of `note.norm`, in the original text's offsets."""
+    t_start, t_end = note.text_span(start, end)
+    return Evidence(
+        quote=note.text[t_start:t_end], start=t_start, end=t_end, section=note.section_at(start).name
+    )
 
 
 def _postop_same(note: Note, lex: Lexicon) -> Evidence | None:
@@ -235,7 +285,7 @@ def _postop_same(note: Note, lex: Lexicon) -> Evidence | None:
         m = lex.postop_same.match(note.norm, s.body_start, s.end)
         if m:
             start = m.start() + len(m.group()) - len(m.group().lstrip(" \t\n,:.-"))
-            return Evidence(quote=note.text[start : m.end()], start=start, end=m.end(), section=s.name)
+            return evidence_at(note, start, m.end())
     return None
 
 
@@ -252,11 +302,9 @@ def _areas(note: Note, lex: Lexicon, sites: Iterable[Site]) -> Iterable[Area]:
         groups = m.groupdict()
         sq_cm = float(groups["v"]) if groups.get("v") else float(groups["a"]) * float(groups["b"])
         s_start, s_end = note.sentence_at(m.start())
-        regions = {s.region for s in sites if s_start <= s.evidence.start < s_end}
+        regions = {s.region for s in sites if s_start <= note.norm_offset(s.evidence.start) < s_end}
         yield Area(
-            evidence=Evidence(
-                quote=note.text[m.start() : m.end()], start=m.start(), end=m.end(), section=section
-            ),
+            evidence=evidence_at(note, m.start(), m.end()),
             sq_cm=round(sq_cm, 1),
             region=next(iter(regions)) if len(regions) == 1 else None,
         )
