@@ -28,7 +28,10 @@ from reviewer.findings import (
     Findings,
     LayerAction,
     LayerFinding,
+    NstiIndicator,
     NstiMention,
+    OtherProcedure,
+    RepeatDebridement,
     Site,
     SiteRole,
     Technique,
@@ -36,6 +39,7 @@ from reviewer.findings import (
 )
 from reviewer.note import OPERATIVE, Note, normalise
 
+_DECISIVE = (NstiMention, NstiIndicator, Site, Technique, LayerFinding, OtherProcedure, RepeatDebridement)
 FUZZY_THRESHOLD = 90.0  # rapidfuzz partial-ratio score (0-100) for a quote to count as found
 _WS = re.compile(r"\s+")
 
@@ -156,10 +160,13 @@ def align(note: Note, findings: Findings, report: GuardrailReport) -> Findings:
 
 
 def check_labels(note: Note, findings: Findings, report: GuardrailReport) -> Findings:
-    """Each aligned quote must carry the words its label claims (lexicon terms)."""
+    """Each aligned quote must carry the words its label claims (lexicon terms); a layer is
+    removed only when its sentence has a removal verb stated as done today."""
+    from reviewer.extract.affirmation import removal_verbs_done
     from reviewer.extract.lexicon import load_lexicon
 
     lex = load_lexicon()
+    done = removal_verbs_done(note)
     patterns: dict[tuple[str, str], list[re.Pattern[str]]] = {}
     for category, value, pattern in lex.targets:
         patterns.setdefault((category, value), []).append(pattern)
@@ -188,7 +195,7 @@ def check_labels(note: Note, findings: Findings, report: GuardrailReport) -> Fin
         if isinstance(item, LayerFinding):
             if not says("layers", item.layer.value, quote):
                 return mismatch(item)
-            if item.action is LayerAction.removed and lex.removal_verbs.search(_sentence(note, e)) is None:
+            if item.action is LayerAction.removed and not _removed_in_sentence(note, e, done):
                 report.downgraded += 1
                 return item.model_copy(update={"action": LayerAction.exposed})
         if isinstance(item, Technique) and item.kind is TechniqueKind.excisional:
@@ -206,6 +213,11 @@ def check_labels(note: Note, findings: Findings, report: GuardrailReport) -> Fin
     return _map(findings, check)
 
 
+def _removed_in_sentence(note: Note, e: Evidence, done: list[tuple[int, int]]) -> bool:
+    start, end = note.sentence_at(note.norm_offset(e.start))
+    return any(start <= v_start < end for v_start, _ in done)
+
+
 def _sentence(note: Note, e: Evidence) -> str:
     n_start, n_end = note.norm_offset(e.start), note.norm_offset(e.end)
     start, end = note.sentence_at(n_start)
@@ -213,7 +225,9 @@ def _sentence(note: Note, e: Evidence) -> str:
 
 
 def cross_check(note: Note, findings: Findings, report: GuardrailReport) -> Findings:
-    """Deterministic ConText assertion and section role on every aligned span."""
+    """Deterministic ConText assertion, the affirmation screen and section role on every
+    aligned span."""
+    from reviewer.extract.affirmation import screen
     from reviewer.extract.context import assert_spans
 
     items: list[Finding] = []
@@ -223,6 +237,11 @@ def cross_check(note: Note, findings: Findings, report: GuardrailReport) -> Find
             items.extend(v for v in value if isinstance(v, Finding) and v.evidence.start >= 0)
     spans = [(note.norm_offset(i.evidence.start), note.norm_offset(i.evidence.end)) for i in items]
     statuses = assert_spans(note, spans)
+    # The facts a decision rests on must be stated as done today (affirmation screen).
+    decisive = [k for k, i in enumerate(items) if isinstance(i, _DECISIVE)]
+    screened = screen(note, [spans[k] for k in decisive], [statuses[k] for k in decisive])
+    for k, status in zip(decisive, screened, strict=True):
+        statuses[k] = status
     context = {id(i): s for i, s in zip(items, statuses, strict=True)}
 
     def check(item: Finding) -> Finding:
