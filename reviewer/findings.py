@@ -104,6 +104,7 @@ class Laterality(StrEnum):
 
 class SiteRole(StrEnum):
     debrided = "debrided"  # named with a debridement or drainage action, or as a procedure's site
+    examined = "examined"  # named in the narrative only as inspected, washed out, dressed or clean
     involved = "involved"  # named intraoperatively as necrotic/infected tissue
     mentioned = "mentioned"  # named elsewhere (diagnosis, indications, exam)
 

@@ -225,6 +225,7 @@ def _find_sections(text: str, norm: str) -> list[Section]:
     found = _unguarded(found)
     found = _with_keyword_headers(text, norm, found, lex)
     found = _with_field_headers(text, norm, found)
+    found = _story_of_operation(found)
     sections: list[Section] = []
     first = found[0][0] if found else len(text)
     if first > 0 or not found:
@@ -233,6 +234,21 @@ def _find_sections(text: str, norm: str) -> list[Section]:
         end = found[i + 1][0] if i + 1 < len(found) else len(text)
         sections.append(Section(name, start, body_start, end, header))
     return sections
+
+
+# Headers that make a note an operative report (a progress note has none of them).
+_OPERATIVE_REPORT = frozenset(
+    {"description", "findings", "preoperative_diagnosis", "postoperative_diagnosis"}
+)
+
+
+def _story_of_operation(found: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """In an operative report the history of present illness is the story that led to the
+    operation: it is read like the indications (a working diagnosis, never today's procedure).
+    A progress note's subjective part may report the day's procedure, so it keeps its name."""
+    if not any(name in _OPERATIVE_REPORT for _, _, name, _ in found):
+        return found
+    return [(a, b, "indications" if name == "hpi" else name, h) for a, b, name, h in found]
 
 
 def _unguarded(found: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:

@@ -75,12 +75,14 @@ class Lexicon:
     targets: tuple[tuple[str, str, re.Pattern[str]], ...]
     laterality: tuple[tuple[str, re.Pattern[str]], ...]
     necrosis_cues: re.Pattern[str]
+    necrosis_denied: re.Pattern[str]
     all_necrotic_scope: re.Pattern[str]
     separate_region_cues: re.Pattern[str]
     layer_exposed_before: re.Pattern[str]
     layer_including_before: re.Pattern[str]
     layer_exposed_after: re.Pattern[str]
     removal_verbs: re.Pattern[str]
+    inspection_cues: re.Pattern[str]
     layer_sampled_cues: re.Pattern[str]
     layer_kept_in_clause: re.Pattern[str]
     areas: tuple[re.Pattern[str], ...]
@@ -125,12 +127,14 @@ def load_lexicon() -> Lexicon:
         targets=targets,
         laterality=tuple((side, _bounded(words)) for side, words in raw["laterality"].items()),
         necrosis_cues=_bounded(raw["necrosis_cues"]),
+        necrosis_denied=_bounded(raw["necrosis_denied"]),
         all_necrotic_scope=_bounded(raw["all_necrotic_scope"]),
         separate_region_cues=_bounded(raw["separate_region_cues"]),
         layer_exposed_before=anywhere("layer_exposed_before"),
         layer_including_before=anywhere("layer_including_before"),
         layer_exposed_after=anywhere("layer_exposed_after"),
         removal_verbs=_bounded(raw["removal_verbs"]),
+        inspection_cues=_bounded(raw["inspection_cues"]),
         layer_sampled_cues=_bounded(raw["layer_sampled_cues"]),
         layer_kept_in_clause=_bounded(raw["layer_kept_in_clause"]),
         areas=tuple(re.compile(flexible_spaces(p)) for p in raw["areas"]),

@@ -50,6 +50,22 @@ DECISIVE = frozenset(
     {"nsti", "gangrene_suspect", "nsti_indicators", "sites", "techniques", "layers", "procedures", "repeat"}
 )
 
+# Techniques that take tissue away or drain it where they are done; techniques that open a
+# space (exploration, blunt dissection) treat it unless the sentence finds it clean; and
+# techniques that only look, wash or dress.
+_REMOVING = frozenset(
+    {
+        "excisional",
+        "debridement_unspecified",
+        "excision_verb",
+        "incision_drainage",
+        "selective",
+        "nonselective",
+    }
+)
+_OPENING = frozenset({"exploration", "blunt"})
+_LOOKING = frozenset({"irrigation", "packing_dressing"})
+
 # Comorbidities are chronic: "history of diabetes" still means diabetes today.
 _CHRONIC_OK = frozenset({Assertion.present, Assertion.historical})
 
@@ -116,8 +132,10 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
         sentence = norm[s_start:s_end]
         section = note.section_at(s_start).name
         present = [t for t, a in items if a is Assertion.present]
-        treating = any(t.category == "techniques" and t.value in _TREATING for t in present)
-        necrosis = lex.necrosis_cues.search(sentence) is not None
+        kinds = {t.value for t in present if t.category == "techniques"}
+        treating = bool(kinds & _TREATING)
+        inspected = lex.inspection_cues.search(sentence) is not None
+        necrosis = lex.necrosis_cues.search(lex.necrosis_denied.sub(" ", sentence)) is not None
         verbs = verbs_by_sentence.get((s_start, s_end), [])
         sentence_clauses = clauses(note, (s_start, s_end))
         all_necrotic = lex.all_necrotic_scope.search(sentence) is not None
@@ -133,7 +151,7 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
             elif t.category == "nsti_indicators":
                 indicators.append(NstiIndicator(evidence=e, assertion=status, kind=t.value))
             elif t.category == "sites":
-                role = _site_role(section, treating, necrosis)
+                role = _site_role(section, kinds, necrosis, inspected)
                 sites.append(
                     Site(
                         evidence=e,
@@ -208,16 +226,20 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
     )
 
 
-def _site_role(section: str, treating: bool, necrosis: bool) -> SiteRole:
-    """Debrided when named with a treating technique in the operative narrative, involved when
-    described there as necrotic; named only in a diagnosis, the indications or the exam, it is
-    merely mentioned (ruleset decision site-from-necrotic-field)."""
-    if section == "hpi" and treating:
+def _site_role(section: str, kinds: set[str], necrosis: bool, inspected: bool) -> SiteRole:
+    """Debrided when named in the operative narrative with a technique that removes or drains
+    tissue; examined when named there only as inspected, washed out, dressed or found clean
+    (ruleset decision field-needs-removal); involved when described there as necrotic; named
+    only in a diagnosis, the indications or the exam, it is merely mentioned (ruleset decision
+    site-from-necrotic-field)."""
+    if section == "hpi" and kinds & _TREATING:
         return SiteRole.debrided  # a progress note's S: "perineal wound debrided"
     if section not in OPERATIVE:
         return SiteRole.mentioned
-    if treating:
+    if kinds & _REMOVING or (kinds & _OPENING and not inspected):
         return SiteRole.debrided
+    if inspected or kinds & _LOOKING:
+        return SiteRole.examined
     if necrosis:
         return SiteRole.involved
     return SiteRole.mentioned

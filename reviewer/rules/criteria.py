@@ -33,6 +33,8 @@ from reviewer.note import NOT_TODAY, OPERATIVE
 # Where an NSTI mention is the surgeon's conclusion about today's operation.
 CONFIRMING_SECTIONS = OPERATIVE | {"postoperative_diagnosis", "assessment"}
 PROCEDURAL_SECTIONS = OPERATIVE
+# The narrative of the operation: what was done and found, as opposed to its title.
+NARRATIVE = OPERATIVE - {"procedure"}
 # Progress notes report the day's procedure under S: ("second look, wound debrided").
 TECHNIQUE_SECTIONS = OPERATIVE | {"hpi"}
 SEPARATE_REGIONS = frozenset({Region.thigh, Region.buttock, Region.other})
@@ -183,9 +185,22 @@ def debrided_field(f: Findings) -> Field:
     if not sites:
         # A narrative that names one genital/perineal field only ("the scrotum was prepped and
         # draped") operated there (ruleset decision single-field-narrative).
-        named = [s for s in live if s.evidence.section in OPERATIVE]
+        named = [s for s in live if s.evidence.section in OPERATIVE and s.role is not SiteRole.examined]
         if named and all(s.region in GENITAL_PERINEAL for s in named):
             sites = named
+    # A region the procedure title names, but which the narrative only inspected, washed out
+    # or dressed, is not part of the field (ruleset decision field-needs-removal).
+    looked_at = {
+        s.region
+        for s in f.sites
+        if usable(s) and s.evidence.section in NARRATIVE and s.role is SiteRole.examined
+    }
+    treated = {
+        s.region
+        for s in live
+        if s.evidence.section in NARRATIVE and s.role in (SiteRole.debrided, SiteRole.involved)
+    }
+    sites = [s for s in sites if s.region not in looked_at - treated]
     regions = {s.region for s in sites}
     # Outside the genital/perineal field, only a wound documented as separate gets its own code;
     # an undocumented extension rides inside the field (and is flagged).
