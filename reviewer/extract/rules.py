@@ -133,7 +133,6 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
         section = note.section_at(s_start).name
         present = [t for t, a in items if a is Assertion.present]
         kinds = {t.value for t in present if t.category == "techniques"}
-        treating = bool(kinds & _TREATING)
         inspected = lex.inspection_cues.search(sentence) is not None
         necrosis = lex.necrosis_cues.search(lex.necrosis_denied.sub(" ", sentence)) is not None
         verbs = verbs_by_sentence.get((s_start, s_end), [])
