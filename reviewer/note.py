@@ -381,7 +381,7 @@ def _looks_like_header_line(text: str, start: int, end: int) -> bool:
 _SENTENCE_END = re.compile(r"[.!?](?=[\s\"')\]]|$)")
 
 
-def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple[int, int]]:
+def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple[int, int, bool]]:
     """Sentence boundaries for operative notes: punctuation, blank lines, list items and
     section headers split; a line wrapped mid-sentence does not."""
     lines = _line_starts(norm)
@@ -417,7 +417,7 @@ def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple
         ):
             cuts.add(i + 1)
     ordered = sorted(c for c in cuts if c < len(text))
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, bool]] = []
     for i, start in enumerate(ordered):
         end = ordered[i + 1] if i + 1 < len(ordered) else len(text)
         # Trim surrounding whitespace so spans start and end on text.
@@ -432,25 +432,57 @@ def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple
 
 # Longer "sentences" (text with no breaks at all) are cut at clause punctuation, else at a
 # space: assertion scopes never need more, and the work per note stays linear.
-MAX_SENTENCE_CHARS = 1000
+MAX_SENTENCE_CHARS = 600
 
 
-def _bounded(norm: str, start: int, end: int) -> list[tuple[int, int]]:
-    pieces: list[tuple[int, int]] = []
+def _bounded(norm: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """The sentence [start, end) in pieces of at most MAX_SENTENCE_CHARS, each with whether
+    one of its edges had to be cut at a bare space (a run-on piece: no clause punctuation to
+    cut at, so what governs what is uncertain)."""
+    pieces: list[tuple[int, int, bool]] = []
+    forced_before = False
     while end - start > MAX_SENTENCE_CHARS:
         low, limit = start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS
         window = norm[low:limit]
         at = max(window.rfind(", "), window.rfind("; "), window.rfind(": "))
-        if at < 0:
+        forced = at < 0
+        if forced:
             at = max(window.rfind(" "), window.rfind("\n"))
         cut = low + at + 1 if at >= 0 else limit
-        pieces.append((start, cut))
+        pieces.append((start, cut, forced or forced_before))
+        forced_before = forced
         start = cut
         while start < end and norm[start].isspace():
             start += 1
     if end > start:
-        pieces.append((start, end))
+        pieces.append((start, end, forced_before))
     return pieces
+
+
+# spaCy's default limit; an operative note is a few kilobytes.
+MAX_NOTE_CHARS = 1_000_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def checked_text(text: object) -> str:
+    """The text of a note, or ValueError with a one-line reason: not text, empty, over the
+    size limit, binary-looking, or without a word. Lone surrogates (undecodable bytes smuggled
+    in by `surrogateescape`) become U+FFFD, one for one, so offsets still hold."""
+    if not isinstance(text, str):
+        raise ValueError(f"the note must be text (str), not {type(text).__name__}")
+    if not text.strip():
+        raise ValueError("the note is empty")
+    if len(text) > MAX_NOTE_CHARS:
+        raise ValueError(
+            f"the note has {len(text):,} characters; the limit is {MAX_NOTE_CHARS:,} (is this one note?)"
+        )
+    head = text[:8192]
+    control = sum(1 for c in head if ord(c) < 32 and c not in "\t\n\r\f")
+    if "\x00" in head or control > len(head) / 10:
+        raise ValueError("this looks like binary data, not a text note")
+    if not any(c.isalpha() for c in text):
+        raise ValueError("the note has no words in it")
+    return _SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -518,15 +550,25 @@ class Note:
         return _find_sections(self.folded, self.norm)
 
     @cached_property
-    def sentences(self) -> list[tuple[int, int]]:
+    def _segments(self) -> list[tuple[int, int, bool]]:
         return _sentence_spans(self.folded, self.norm, self.sections)
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        return [(start, end) for start, end, _ in self._segments]
+
+    @cached_property
+    def run_on(self) -> frozenset[tuple[int, int]]:
+        """Sentences cut out of text with no sentence or clause punctuation for hundreds of
+        characters: their words cannot be tied to one another with confidence."""
+        return frozenset((start, end) for start, end, forced in self._segments if forced)
 
     @cached_property
     def _section_starts(self) -> list[int]:
         return [s.start for s in self.sections]
 
     @cached_property
-    def _sentence_starts(self) -> list[int]:
+    def sentence_starts(self) -> list[int]:
         return [start for start, _ in self.sentences]
 
     def section_at(self, offset: int) -> Section:
@@ -540,7 +582,7 @@ class Note:
 
     def sentence_at(self, offset: int) -> tuple[int, int]:
         """The sentence (in `norm` coordinates) holding `norm` offset `offset`."""
-        i = bisect_right(self._sentence_starts, offset) - 1
+        i = bisect_right(self.sentence_starts, offset) - 1
         if i >= 0:
             start, end = self.sentences[i]
             if start <= offset < end:

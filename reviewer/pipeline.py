@@ -10,7 +10,7 @@ from reviewer.decision import Decision
 from reviewer.extract import Extractor, get_extractor
 from reviewer.findings import Findings, Sex
 from reviewer.guardrails import check
-from reviewer.note import Note
+from reviewer.note import Note, checked_text
 from reviewer.rules.edits import parse_claimed
 from reviewer.rules.engine import decide
 
@@ -62,7 +62,9 @@ def review(
     extractor: str = "rules",
     note_id: str | None = None,
 ) -> Review:
-    """Review one note for CPT 11004. Raises ValueError on bad arguments."""
+    """Review one note for CPT 11004. Raises ValueError (one line) on bad arguments: a note
+    that is not text, empty, over the size limit or binary-looking; an unknown sex; a claimed
+    code in no known form."""
     return review_with(get_extractor(extractor), text, sex=sex, claimed_codes=claimed_codes, note_id=note_id)
 
 
@@ -75,6 +77,7 @@ def review_with(
     note_id: str | None = None,
 ) -> Review:
     """`review` with an extractor object (configured once, reused across many notes)."""
+    text = checked_text(text)
     who = parse_sex(sex)
     claimed = parse_claimed(claimed_codes)
     note = Note(text, id=note_id or "")

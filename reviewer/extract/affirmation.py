@@ -167,8 +167,9 @@ def instruction_spans(note: Note) -> list[tuple[int, int]]:
 
 
 def screen(note: Note, spans: Sequence[tuple[int, int]], statuses: Sequence[Assertion]) -> list[Assertion]:
-    """Each `present` span (offsets in `note.norm`) on a line that instructs the tool becomes
-    hypothetical; otherwise, when its clause holds a cue that reaches it, it takes the strongest
+    """Each `present` span (offsets in `note.norm`) in text that instructs the tool becomes
+    hypothetical; in a run-on piece of text (no punctuation for hundreds of characters),
+    possible; otherwise, when its clause holds a cue that reaches it, it takes the strongest
     such cue's assertion. Other statuses are kept."""
     out = list(statuses)
     cache: dict[tuple[int, int], list[Cue]] = {}
@@ -181,6 +182,9 @@ def screen(note: Note, spans: Sequence[tuple[int, int]], statuses: Sequence[Asse
             out[i] = Assertion.hypothetical
             continue
         sentence = note.sentence_at(start)
+        if sentence in note.run_on:
+            out[i] = Assertion.possible  # no punctuation to tell what governs what
+            continue
         if sentence not in clause_cache:
             clause_cache[sentence] = clauses(note, sentence)
         clause = next(
