@@ -83,6 +83,9 @@ class Lexicon:
     layer_exposed_after: re.Pattern[str]
     removal_verbs: re.Pattern[str]
     inspection_cues: re.Pattern[str]
+    repeat_conditions: re.Pattern[str]
+    repeat_when: re.Pattern[str]
+    distant_past: re.Pattern[str]
     layer_sampled_cues: re.Pattern[str]
     layer_kept_in_clause: re.Pattern[str]
     areas: tuple[re.Pattern[str], ...]
@@ -135,6 +138,9 @@ def load_lexicon() -> Lexicon:
         layer_exposed_after=anywhere("layer_exposed_after"),
         removal_verbs=_bounded(raw["removal_verbs"]),
         inspection_cues=_bounded(raw["inspection_cues"]),
+        repeat_conditions=_bounded(raw["repeat_conditions"]),
+        repeat_when=re.compile("|".join(f"(?:{flexible_spaces(p)})" for p in raw["repeat_when"])),
+        distant_past=_bounded(raw["distant_past"]),
         layer_sampled_cues=_bounded(raw["layer_sampled_cues"]),
         layer_kept_in_clause=_bounded(raw["layer_kept_in_clause"]),
         areas=tuple(re.compile(flexible_spaces(p)) for p in raw["areas"]),

@@ -194,9 +194,8 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
             elif t.category == "procedures":
                 procedures.append(OtherProcedure(evidence=e, assertion=status, kind=ProcedureKind(t.value)))
             elif t.category == "repeat":
-                kind = RepeatKind.planned if section == "plan" else RepeatKind(t.value)
-                # A plan is not a fact about today: only negation or another person removes it.
-                keep = status if status in (Assertion.absent, Assertion.other_person) else Assertion.present
+                clause = next((c for c in sentence_clauses if c[0] <= t.start < c[1]), (s_start, s_end))
+                kind, keep = _repeat(lex, t.value, status, section, norm[clause[0] : clause[1]])
                 repeat.append(RepeatDebridement(evidence=e, assertion=keep, kind=kind))
             elif t.category == "organisms":
                 organisms.append(Organism(evidence=e, assertion=status, name=t.value))
@@ -242,6 +241,34 @@ def _site_role(section: str, kinds: set[str], necrosis: bool, inspected: bool) -
     if necrosis:
         return SiteRole.involved
     return SiteRole.mentioned
+
+
+# Where a "planned second look" names today's operation rather than a later one.
+_NAMING_TODAY = frozenset({"procedure", "preoperative_diagnosis", "indications"})
+# Written before today's operation: "s/p debridement" there is an earlier one.
+_BEFORE_TODAY = frozenset({"preoperative_diagnosis", "indications", "hpi", "procedure"})
+
+
+def _repeat(lex: Lexicon, value: str, status: Assertion, section: str, clause: str) -> tuple[RepeatKind, Assertion]:
+    """What a repeat-debridement mention says (ruleset decision repeat-vs-index): this
+    operation repeats an earlier debridement of this infection (`today`, present), or a further
+    debridement is planned (`planned`, present). A return only under a condition is `possible`;
+    an earlier debridement years ago treated another episode (`historical`)."""
+    if status in (Assertion.absent, Assertion.other_person):
+        return RepeatKind.planned if value == "planned" else RepeatKind.today, status
+    if lex.repeat_conditions.search(clause):
+        return RepeatKind.planned, Assertion.possible
+    if section == "plan":
+        return RepeatKind.planned, Assertion.present
+    if value == "planned":
+        return (RepeatKind.today if section in _NAMING_TODAY else RepeatKind.planned), Assertion.present
+    if status in (Assertion.hypothetical, Assertion.possible):
+        return RepeatKind.planned, Assertion.present  # "will return to the OR for a second look"
+    if section == "history" or lex.distant_past.search(clause):
+        return RepeatKind.today, Assertion.historical
+    if value == "after" and section not in _BEFORE_TODAY and not lex.repeat_when.search(clause):
+        return RepeatKind.today, Assertion.possible  # "impression: Fournier's s/p debridement": today's
+    return RepeatKind.today, Assertion.present  # a second look today, or a recent prior debridement
 
 
 def _laterality(lex: Lexicon, norm: str, start: int, floor: int) -> Laterality | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from reviewer.decision import Criterion, CriterionId, Decision, Flag, Role, Status, Verdict
-from reviewer.findings import Assertion, Findings, RepeatKind, Sex
+from reviewer.findings import Alignment, Assertion, Findings, RepeatKind, Sex
 from reviewer.rules import codes as code_rules
 from reviewer.rules import criteria as c
 from reviewer.rules.cms import load_tables
@@ -85,7 +85,7 @@ def decide(
         )
         if claimed
         else [],
-        flags=_flags(findings, field),
+        flags=_flags(findings, field, by_id[CriterionId.excisional]),
         ruleset_version=str(rs["version"]),
     )
 
@@ -136,34 +136,49 @@ def _summary(verdict: Verdict, criteria: Sequence[Criterion]) -> str:
     return "CPT 11004 needs a physician query: " + " ".join(k.reason for k in unclear)
 
 
-def _flags(f: Findings, field: c.Field) -> list[Flag]:
-    flags: list[Flag] = []
-    # A planned return sits in the plan section: for this flag, plans count.
-    repeats = [
-        r for r in f.repeat if r.assertion is Assertion.present and r.evidence.alignment.value != "unaligned"
+def _repeat_flags(f: Findings, debrided_today: bool) -> list[Flag]:
+    """Two flags, never merged (policy, "Repeat (serial) debridement"): this operation repeats
+    an earlier debridement of this infection (only when something is debrided today: a
+    dressing change after a debridement repeats nothing); a further debridement is planned."""
+    mentions = [r for r in f.repeat if r.evidence.alignment not in (Alignment.unaligned, Alignment.mismatch)]
+    today = [r for r in mentions if r.kind is RepeatKind.today and r.assertion is Assertion.present]
+    planned = [
+        r
+        for r in mentions
+        if (r.kind is RepeatKind.planned and r.assertion in (Assertion.present, Assertion.hypothetical))
+        or (r.kind is RepeatKind.today and r.assertion is Assertion.hypothetical)
     ]
-    if repeats:
-        planned = any(r.kind is RepeatKind.planned for r in repeats)
-        today = any(r.kind is RepeatKind.today for r in repeats)
-        parts = []
-        if today:
-            parts.append("this operation is documented as a repeat/second-look debridement")
-        if planned:
-            parts.append("a further debridement is planned")
+    flags: list[Flag] = []
+    if today and debrided_today:
         flags.append(
             Flag(
                 kind="repeat_debridement",
                 message=(
-                    "Serial debridement: "
-                    + " and ".join(parts)
-                    + ". 11004-11006 carry a 0-day global: a later-date "
-                    "return is a new code on its own date with no global modifier, unless it falls in the global "
-                    "period of another procedure by the same surgeon (e.g. orchiectomy, colostomy: 90 days), "
-                    "then modifier 58 (planned/staged) or 78 (unplanned return). Same date: one unit only (MUE 1)."
+                    "This operation repeats an earlier debridement of this infection. 11004-11006 carry a 0-day "
+                    "global: a later-date return is a new code on its own date with no global modifier, unless it "
+                    "falls in the global period of another procedure by the same surgeon (e.g. orchiectomy, "
+                    "colostomy: 90 days), then modifier 58 (planned/staged) or 78 (unplanned return). Same date: "
+                    "one unit only (MUE 1)."
                 ),
-                evidence=[r.evidence for r in repeats],
+                evidence=[r.evidence for r in today],
             )
         )
+    if planned:
+        flags.append(
+            Flag(
+                kind="planned_debridement",
+                message=(
+                    "A further debridement is planned. It will be billed on its own date (0-day global); "
+                    "nothing about it belongs on today's claim."
+                ),
+                evidence=[r.evidence for r in planned],
+            )
+        )
+    return flags
+
+
+def _flags(f: Findings, field: c.Field, technique: Criterion) -> list[Flag]:
+    flags = _repeat_flags(f, debrided_today=technique.status is not Status.not_met)
     if field.contiguous and (field.genital_perineal or field.abdominal_wall):
         names = ", ".join(r.value for r in field.contiguous)
         flags.append(
