@@ -146,8 +146,10 @@ def test_update_baseline_accepts_a_change_deliberately(tmp_path: Path) -> None:
     common = ["--out", str(tmp_path / "out"), "--gates", str(gates)]
     p = run(str(gold), *common, "--baseline", str(tmp_path / "before.json"))
     assert p.returncode == 1 and flipped in p.stderr
+    assert "REGRESSION: verdict_accuracy >= baseline" in p.stdout.splitlines()[0]
     p = run(str(gold), *common, "--baseline", str(baseline), "--update-baseline")
     assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.splitlines()[0].endswith(": baseline updated; no gate failed")
     saved = json.loads(baseline.read_text("utf-8"))
     assert saved["extractor"] == "rules"
     assert saved["cases"][flipped] == {
