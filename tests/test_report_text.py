@@ -95,6 +95,19 @@ def test_query_headline_then_the_unclear_criteria(query: Review) -> None:
         assert f"- {flat(crit.reason)}" in flat(out)
 
 
+def test_a_query_with_nothing_unclear_needs_a_person_not_the_surgeon(supported: Review) -> None:
+    criteria = [
+        c.model_copy(update={"by_extractor": {"rules": Status.met, "llm": Status.not_met}})
+        for c in supported.decision.criteria
+    ]
+    summary = "Needs human review: the extractors disagree on site (rules: met, llm: not_met)"
+    decision = supported.decision.model_copy(
+        update={"verdict": Verdict.query, "criteria": criteria, "summary": summary}
+    )
+    out = lines(render_text(supported.model_copy(update={"decision": decision}), SUPPORTED_NOTE))
+    assert out[:2] == ["CPT 11004: NEEDS HUMAN REVIEW", summary]
+
+
 def test_not_supported_headline_names_what_to_consider() -> None:
     note = "Incision and drainage of a scrotal abscess. Packed with gauze."
     result = review(note, sex="M")

@@ -9,7 +9,8 @@ stay right when that wording changes.
 - Not supported, with a code to bill instead: "NOT 11004 - bill 11006" (add-ons after "+").
 - Not supported, with codes to consider only: "NOT 11004 - consider 10060".
 - Not supported, with nothing to recommend: "CPT 11004: NOT SUPPORTED".
-- Query: "CPT 11004: QUERY THE SURGEON".
+- Query: "CPT 11004: QUERY THE SURGEON" (or "CPT 11004: NEEDS HUMAN REVIEW" when no criterion
+  is unclear, e.g. the extractors of a hybrid review disagree).
 """
 
 from __future__ import annotations
@@ -83,7 +84,10 @@ def headline(review: Review) -> Headline:
     if decision.verdict is Verdict.supported:
         return Headline(lead, ": ", "SUPPORTED", "supported")
     if decision.verdict is Verdict.query:
-        return Headline(lead, ": ", "QUERY THE SURGEON", "query")
+        if any(c.status is Status.unclear for c in decision.criteria):
+            return Headline(lead, ": ", "QUERY THE SURGEON", "query")
+        # Nothing for the surgeon to answer (e.g. the extractors disagree): a person decides.
+        return Headline(lead, ": ", "NEEDS HUMAN REVIEW", "query")
     primary = _codes(decision.recommended_codes, Role.primary)
     if primary:
         add_ons = _codes(decision.recommended_codes, Role.add_on)
