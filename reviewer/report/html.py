@@ -447,7 +447,7 @@ mark.{{ c.value }} { background: {{ colours[c] }}; }
 <h2>Physician queries <span class="count">({{ d.queries|length }})</span></h2>
 {% for q in d.queries %}
 <div class="query-card">
-<div class="topic">{{ loop.index }}. About: {{ topic(q.topic) }}</div>
+<div class="topic">{{ loop.index }}. {{ topic(q.topic) }}</div>
 <p class="question">{{ q.question }}</p>
 <ul class="options">
 {% for option in q.options %}<li>{{ option }}</li>
