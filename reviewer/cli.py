@@ -4,6 +4,7 @@ non-zero exit; a traceback is shown only with REVIEWER_DEBUG=1."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Review operative notes for CPT 11004 (NSTI debridement of external genitalia/perineum).",
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help and usage errors: readable in any terminal and pipe; flags as flags
 )
 
 
@@ -69,6 +71,15 @@ def check(
         Path | None, typer.Option("--out", help="Write the report to this file instead of stdout.")
     ] = None,
     note_id: Annotated[str | None, typer.Option("--id", help="Note id to put in the review.")] = None,
+    width: Annotated[
+        int | None,
+        typer.Option(
+            "--width",
+            min=MIN_WIDTH,
+            max=400,
+            help="Text report width in columns (default: the terminal's, at most 120; 80 when piped).",
+        ),
+    ] = None,
 ) -> None:
     """Review one note: verdict about CPT 11004, criteria with evidence, codes, ICD-10, queries, edits."""
     from reviewer.pipeline import review
@@ -87,7 +98,14 @@ def check(
         return
     if input_warnings:
         result = result.model_copy(update={"warnings": input_warnings + result.warnings})
-    rendered = _render(result, text, output_format, color=out is None and sys.stdout.isatty())
+    to_terminal = out is None and sys.stdout.isatty()
+    rendered = _render(
+        result,
+        text,
+        output_format,
+        color=to_terminal and not os.environ.get("NO_COLOR"),
+        width=text_width(width, to_terminal=to_terminal),
+    )
     if out is not None:
         try:
             write_atomically(out, rendered)
@@ -100,7 +118,21 @@ def check(
         _fail(result.error, status=3)
 
 
-def _render(result: object, text: str, output_format: OutputFormat, *, color: bool) -> str:
+MIN_WIDTH = 40
+MAX_TERMINAL_WIDTH = 120  # wider lines are hard to read, however wide the terminal
+
+
+def text_width(requested: int | None, *, to_terminal: bool) -> int:
+    """The text report's width: as asked; else the terminal's (capped); else 80 (a pipe, a file)."""
+    if requested is not None:
+        return requested
+    if to_terminal:
+        columns = shutil.get_terminal_size((80, 24)).columns
+        return max(MIN_WIDTH, min(columns, MAX_TERMINAL_WIDTH))
+    return 80
+
+
+def _render(result: object, text: str, output_format: OutputFormat, *, color: bool, width: int) -> str:
     from reviewer.pipeline import Review
 
     assert isinstance(result, Review)
@@ -112,7 +144,7 @@ def _render(result: object, text: str, output_format: OutputFormat, *, color: bo
         return render_html(result, text)
     from reviewer.report import render_text
 
-    return render_text(result, text, color=color)
+    return render_text(result, text, color=color, width=width)
 
 
 @app.command()
@@ -130,21 +162,39 @@ def schemas(
 
 @app.command("eval")
 def eval_command(
-    gold_dir: Annotated[Path, typer.Argument(help="Folder of gold cases (*.yaml).")] = Path("eval/gold"),
+    gold_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Folder of gold cases (*.yaml).",
+            show_default="the gold set that comes with the tool",
+        ),
+    ] = None,
     extractor: Annotated[ExtractorName, typer.Option("--extractor", help="How findings are extracted.")] = (
         ExtractorName.rules
     ),
-    out: Annotated[Path, typer.Option("--out", help="Folder for eval.md, eval.json and eval.html.")] = Path(
-        "eval/out"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for eval.md, eval.json and eval.html.",
+            show_default="eval/out in the repository checkout, else ./eval-out",
+        ),
+    ] = None,
     update_baseline: Annotated[
         bool, typer.Option("--update-baseline", help="Accept this run as the new baseline (rewrites it).")
     ] = False,
     baseline: Annotated[
         Path | None,
-        typer.Option("--baseline", help="Baseline file (default: eval/baselines/EXTRACTOR.json)."),
+        typer.Option(
+            "--baseline",
+            help="Baseline file.",
+            show_default="baselines/EXTRACTOR.json of the tool's gold set",
+        ),
     ] = None,
-    gates: Annotated[Path, typer.Option("--gates", help="Gates file.")] = Path("eval/gates.yaml"),
+    gates: Annotated[
+        Path | None,
+        typer.Option("--gates", help="Gates file.", show_default="gates.yaml of the tool's gold set"),
+    ] = None,
     coverage: Annotated[
         bool,
         typer.Option("--coverage", help="Only write GOLD_DIR/COVERAGE.md (branch -> cases) and exit."),
@@ -152,13 +202,16 @@ def eval_command(
 ) -> None:
     """Run the gold cases, report metrics against the baseline and check the gates.
 
-    Exit 0 when every gate passes, 1 when a gate fails, 2 on bad input."""
-    import shutil
+    Works from any directory: the gold set, baselines and gates default to the ones that come
+    with the tool (the checkout's eval/ folder, or a copy inside the installed package).
+    Exit 0 when every gate passes, 1 when a gate fails (an unsafe case always fails), 2 on bad
+    input."""
     import time
 
     from reviewer.evaluate import (
         EvalError,
         EvalReport,
+        bundled_eval_files,
         compare,
         compute_metrics,
         evaluate_gates,
@@ -170,6 +223,23 @@ def eval_command(
     from reviewer.extract import get_extractor
     from reviewer.gold import GoldError, load_cases
     from reviewer.report.eval import coverage_markdown, eval_html, eval_json, eval_markdown, eval_text
+
+    bundled = bundled_eval_files()
+    if bundled is None and (gold_dir is None or gates is None or baseline is None):
+        _fail("no gold set comes with this installation: pass GOLD_DIR, --gates and --baseline")
+        return
+    read_only = "comes with the installed tool and is read-only"
+    if gold_dir is None:
+        assert bundled is not None
+        gold_dir = bundled.gold
+        if coverage and bundled.packaged:
+            _fail(f"the gold set {read_only}: pass the GOLD_DIR to write COVERAGE.md into")
+    if gates is None:
+        assert bundled is not None
+        gates = bundled.gates
+    if out is None:
+        in_checkout = bundled is not None and not bundled.packaged and bundled.root == Path("eval").resolve()
+        out = Path("eval/out") if in_checkout else Path("eval-out")
 
     if coverage:
         try:
@@ -183,7 +253,13 @@ def eval_command(
         typer.echo(str(gold_dir / "COVERAGE.md"))
         return
 
-    baseline_path = baseline or Path("eval/baselines") / f"{extractor.value}.json"
+    if baseline is None:
+        assert bundled is not None
+        if update_baseline and bundled.packaged:
+            _fail(f"the baseline {read_only}: pass --baseline FILE to write the new baseline to")
+        baseline_path = bundled.baseline(extractor.value)
+    else:
+        baseline_path = baseline
     try:
         engine = get_extractor(extractor.value)
         gate_list = load_gates(gates, extractor.value)
@@ -262,6 +338,43 @@ def eval_command(
         typer.echo(f"gate failed: {g.gate}: {g.detail}", err=True)
     if failed:
         raise typer.Exit(1)
+
+
+def version_text() -> str:
+    """'op-note-reviewer 0.1.0 (ruleset 1.1.0, lexicon 1.3.0)': what a verdict depends on."""
+    from importlib import resources
+
+    import yaml
+
+    import reviewer
+    from reviewer.rules.ruleset import ruleset_version
+
+    lexicon = yaml.safe_load(resources.files("reviewer.data").joinpath("lexicon.yaml").read_text("utf-8"))
+    return (
+        f"op-note-reviewer {reviewer.__version__} "
+        f"(ruleset {ruleset_version()}, lexicon {lexicon.get('version', 'unversioned')})"
+    )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the versions of the tool, its ruleset and its lexicon, and exit.",
+        ),
+    ] = False,
+) -> None:
+    pass
 
 
 def main() -> None:

@@ -27,7 +27,8 @@ word `baseline` (the metric's value in the baseline snapshot). `tolerance` (>= 0
 relaxes the bound: `min: B` passes when value >= B - tolerance, `max: B` when value <= B +
 tolerance. An optional `name` labels the gate in reports. A gate whose metric (or baseline value)
 has no value, because its denominator is empty, is `n/a` and does not fail; a gate that needs a
-baseline when there is none fails.
+baseline when there is none fails. `HARD_GATES` (`unsafe <= 0`) are checked for every extractor
+whatever the gates file and the baseline say.
 """
 
 from __future__ import annotations
@@ -55,12 +56,14 @@ from reviewer.pipeline import Review, review_with
 
 __all__ = [
     "CHECKS",
+    "HARD_GATES",
     "METRICS",
     "CaseFlip",
     "CaseOutcome",
     "CaseResult",
     "Delta",
     "EvalError",
+    "EvalFiles",
     "EvalReport",
     "Gate",
     "GateResult",
@@ -70,6 +73,7 @@ __all__ = [
     "Snapshot",
     "TokenUsage",
     "assess",
+    "bundled_eval_files",
     "case_digest",
     "compare",
     "compute_metrics",
@@ -1089,12 +1093,24 @@ def _culprits(info: MetricInfo, current: Snapshot, baseline: Snapshot | None) ->
     return failing, "failing cases"
 
 
+# Gates that hold for every extractor, whatever the gates file and the baseline say: a
+# `supported` verdict the record does not support is never accepted.
+HARD_GATES: tuple[Gate, ...] = (Gate(metric="unsafe", max=0),)
+
+
+def _with_hard_gates(gates: Sequence[Gate]) -> list[Gate]:
+    """The hard gates first, then the given ones (a given copy of a hard gate is dropped)."""
+    hard = {(g.metric, g.op, g.bound, g.tolerance) for g in HARD_GATES}
+    return [*HARD_GATES, *(g for g in gates if (g.metric, g.op, g.bound, g.tolerance) not in hard)]
+
+
 def evaluate_gates(gates: Sequence[Gate], current: Snapshot, baseline: Snapshot | None) -> list[GateResult]:
-    """Each gate checked on the current metrics; a failing gate names the cases behind it."""
+    """Each gate checked on the current metrics; a failing gate names the cases behind it.
+    `HARD_GATES` (no unsafe case) are always checked, first."""
     now = scalars(current.metrics)
     before = scalars(baseline.metrics) if baseline is not None else {}
     results: list[GateResult] = []
-    for gate in gates:
+    for gate in _with_hard_gates(gates):
         info = METRICS[gate.metric]
         value = now[gate.metric]
         if gate.uses_baseline:
@@ -1161,6 +1177,42 @@ def evaluate_gates(gates: Sequence[Gate], current: Snapshot, baseline: Snapshot 
             )
         )
     return results
+
+
+# --------------------------------------------------------------------------------------------
+# Where the gold set, baselines and gates are
+
+
+@dataclass(frozen=True)
+class EvalFiles:
+    """A folder laid out like the repository's eval/: gold/, baselines/<extractor>.json, gates.yaml."""
+
+    root: Path
+    packaged: bool  # inside an installed package: read-only, never rewritten
+
+    @property
+    def gold(self) -> Path:
+        return self.root / "gold"
+
+    @property
+    def gates(self) -> Path:
+        return self.root / "gates.yaml"
+
+    def baseline(self, extractor: str) -> Path:
+        return self.root / "baselines" / f"{extractor}.json"
+
+
+def bundled_eval_files() -> EvalFiles | None:
+    """The gold set, baselines and gates that come with this copy of the tool, so `reviewer
+    eval` runs from any directory: a wheel ships them as reviewer/_eval (pyproject.toml,
+    force-include); a source checkout (editable install) uses its own eval/ folder."""
+    packaged = resources.files("reviewer").joinpath("_eval")
+    if packaged.is_dir():
+        return EvalFiles(Path(str(packaged)), packaged=True)
+    checkout = Path(__file__).resolve().parents[1] / "eval"
+    if (checkout / "gold").is_dir():
+        return EvalFiles(checkout, packaged=False)
+    return None
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
+
+import reviewer
+from reviewer.cli import text_width
+from reviewer.extract.llm import LlmConfig
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "eval" / "samples" / "seed-fournier.txt"
@@ -25,8 +32,78 @@ def test_readme_quick_start_reviews_the_sample() -> None:
     p = run("check", str(SAMPLE))
     assert p.returncode == 0
     out = p.stdout.decode()
-    assert out.lstrip().startswith("CPT 11004")
-    assert "SUPPORTED" in out.splitlines()[0].upper()
+    assert out.splitlines()[0] == "CPT 11004: SUPPORTED"
+    # Piped: 80 columns, plain text (no colour codes, no box drawing), offsets left to the JSON.
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "\x1b" not in out and not re.search(r"[\u2500-\u259f]", out)
+    assert not re.search(r"\bchars \d", out)
+    assert "(description)" in out
+    # --width: the same words, none split (the footer's " | " separators fall at line ends).
+    wide = run("check", str(SAMPLE), "--width", "120").stdout.decode()
+    assert 80 < max(len(line) for line in wide.splitlines()) <= 120
+    assert out.replace("|", " ").split() == wide.replace("|", " ").split()
+
+
+def test_a_width_too_narrow_to_read_is_refused() -> None:
+    p = run("check", str(SAMPLE), "--width", "10")
+    assert p.returncode == 2 and b"--width" in p.stderr
+
+
+def test_text_width_follows_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    assert text_width(None, to_terminal=True) == 100
+    monkeypatch.setenv("COLUMNS", "300")
+    assert text_width(None, to_terminal=True) == 120
+    assert text_width(None, to_terminal=False) == 80
+    assert text_width(64, to_terminal=True) == 64
+
+
+def test_version_names_tool_ruleset_and_lexicon() -> None:
+    p = run("--version")
+    assert p.returncode == 0 and p.stderr == b""
+    line = p.stdout.decode().strip()
+    ruleset = yaml.safe_load((ROOT / "reviewer" / "data" / "ruleset_v1.yaml").read_text("utf-8"))["version"]
+    lexicon = yaml.safe_load((ROOT / "reviewer" / "data" / "lexicon.yaml").read_text("utf-8"))["version"]
+    assert line == f"op-note-reviewer {reviewer.__version__} (ruleset {ruleset}, lexicon {lexicon})"
+
+
+def test_help_shows_boolean_flags_as_flags() -> None:
+    for args in ([], ["check"], ["eval"]):
+        p = run(*args, "--help")
+        out = p.stdout.decode()
+        assert p.returncode == 0 and "--help" in out
+        assert "<bool>" not in out and not re.search(r"[\u2500-\u259f]", out)
+    eval_help = run("eval", "--help").stdout.decode()
+    assert re.search(r"^  --update-baseline +Accept", eval_help, re.M)
+    assert re.search(r"^  --coverage +Only", eval_help, re.M)
+
+
+def test_llm_libraries_are_core_dependencies() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    core = {re.split(r"[<>=!~\[ ]", d, maxsplit=1)[0] for d in project["dependencies"]}
+    assert {"openai", "instructor", "tenacity", "httpx"} <= core
+    assert project["optional-dependencies"]["llm"] == []
+
+
+def test_readme_links_stay_in_the_repository_and_its_endpoint_examples_load() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    prose = re.sub(r"```.*?```", "", readme, flags=re.S)
+    prose = re.sub(r"`[^`]*`", "", prose)
+    prose = "\n".join(line for line in prose.splitlines() if not line.startswith("    "))
+    assert not re.search(r"https?://|www\.", prose)
+    assert "../" not in readme
+    for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme):
+        assert (ROOT / target).is_file(), target
+    assert (ROOT / "docs" / "decision-policy.md").is_file()
+    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) >= 5
+    for block in blocks:
+        config = tomllib.loads(block)["llm"]
+        loaded = LlmConfig.load(env={**{f"REVIEWER_LLM_{k.upper()}": str(v) for k, v in config.items()}})
+        assert loaded.model == config["model"]
+    assert "[--update-baseline]" in readme and "--update-baseline BOOL" not in readme
+    for option in ("--id", "--version", "[test]"):
+        assert option in readme
 
 
 def test_json_is_exactly_one_review_object() -> None:
@@ -133,3 +210,14 @@ def test_unreachable_llm_prints_the_review_and_exits_3() -> None:
     assert "could not be reached" in p.stderr.decode() and p.stderr.decode().count("\n") == 1
     data = json.loads(p.stdout)
     assert data["decision"]["verdict"] == "query" and data["error"]
+    text = subprocess.run(
+        [sys.executable, "-m", "reviewer", "check", str(SAMPLE), "--extractor", "llm", "--claimed", "11004"],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert text.returncode == 3
+    out = text.stdout.decode()
+    assert out.splitlines()[0] == f"REVIEW FAILED: {data['error']}"
+    assert "QUERY THE SURGEON" not in out and "physician query" not in out.lower()
+    assert "Nothing was extracted from the note." in out

@@ -11,10 +11,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from reviewer.evaluate import load_gates
 from reviewer.gold import load_cases
 from reviewer.report.eval import coverage_markdown
 
@@ -24,10 +26,19 @@ BASELINE = ROOT / "eval" / "baselines" / "rules.json"
 GATES = ROOT / "eval" / "gates.yaml"
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "reviewer", "eval", *args], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "reviewer", "eval", *args], capture_output=True, text=True, cwd=cwd
     )
+
+
+def standing(data: dict[str, Any]) -> str:
+    """The standing line eval.json's own numbers call for."""
+    cases = data["cases"]
+    wrong = sum(1 for c in cases if not c["checks"]["verdict"])
+    accuracy = f"{data['scalars']['verdict_accuracy'] * 100:.1f}%"
+    unsafe = data["metrics"]["unsafe"]
+    return f"Verdict accuracy {accuracy}: {wrong} of {len(cases)} cases wrong, {unsafe} unsafe."
 
 
 def copy_gold(tmp_path: Path) -> Path:
@@ -54,25 +65,40 @@ def first_case(expected: str) -> str:
     )
 
 
-def test_rules_eval_passes_its_gates_against_the_checked_in_baseline(tmp_path: Path) -> None:
+def test_rules_eval_from_any_directory_passes_its_gates_against_the_checked_in_baseline(
+    tmp_path: Path,
+) -> None:
+    """No arguments, run outside the checkout: the gold set, baseline and gates that come with
+    the tool are found, and the reports land in ./eval-out."""
     started = time.perf_counter()
-    p = run(str(GOLD), "--extractor", "rules", "--out", str(tmp_path), "--baseline", str(BASELINE))
+    p = run(cwd=tmp_path)
     elapsed = time.perf_counter() - started
     print(f"\n`reviewer eval` (rules, {len(load_cases(GOLD))} cases) took {elapsed:.1f} s")
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stderr == ""
-    assert "gold-set evaluation" in p.stdout.lower()
+    lines = p.stdout.splitlines()
+    assert lines[0] == "Gold-set evaluation, rules extractor: no regression against the baseline"
+    assert "PASS" not in lines[0]
     if "unchanged since the baseline" not in p.stdout:
         print("note: the gold set changed since eval/baselines/rules.json: consider --update-baseline")
-    md = (tmp_path / "eval.md").read_text("utf-8")
-    assert re.search(r"^\| metric \| value \| baseline \| change \|$", md, re.M)
-    page = (tmp_path / "eval.html").read_text("utf-8")
-    assert page.startswith("<!DOCTYPE html>")
-    assert not re.search(r"https?://", page)
-    data = json.loads((tmp_path / "eval.json").read_text("utf-8"))
-    assert data["passed"] is True
+    out = tmp_path / "eval-out"
+    assert sorted(f.name for f in out.iterdir()) == ["eval.html", "eval.json", "eval.md"]
+    data = json.loads((out / "eval.json").read_text("utf-8"))
+    assert lines[1].startswith(standing(data))
+    assert data["passed"] is True and data["headline"] == "no regression against the baseline"
     assert data["scalars"]["unsafe"] == 0
     assert len(data["cases"]) == len(load_cases(GOLD))
+    assert data["baseline"]["path"] == str(BASELINE.resolve())
+    assert data["gold_dir"] == str(GOLD.resolve())
+    labels = [g.label for g in load_gates(GATES, "rules")]
+    assert [g["gate"] for g in data["gates"]] == ["unsafe <= 0", *(x for x in labels if x != "unsafe <= 0")]
+    md = (out / "eval.md").read_text("utf-8")
+    assert md.splitlines()[2].startswith("**No regression against the baseline.** " + standing(data))
+    assert re.search(r"^\| metric \| value \| baseline \| change \|$", md, re.M)
+    page = (out / "eval.html").read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "no regression against the baseline" in page and standing(data) in page
+    assert not re.search(r"https?://", page)
 
 
 def test_a_flipped_gold_label_fails_the_gate_and_names_the_case(tmp_path: Path) -> None:
@@ -80,17 +106,27 @@ def test_a_flipped_gold_label_fails_the_gate_and_names_the_case(tmp_path: Path) 
     flipped = first_case("supported")
     relabel(gold, flipped, "not_supported")
     out = tmp_path / "out"
-    p = run(str(gold), "--out", str(out), "--baseline", str(BASELINE), "--gates", str(GATES))
+    # A gates file that would let unsafe cases through: the hard gate in code still stops them.
+    gates = tmp_path / "gates.yaml"
+    gates.write_text("rules:\n  - {metric: unsafe, max: 5}\n  - {metric: verdict_accuracy, min: baseline}\n")
+    p = run(str(gold), "--out", str(out), "--baseline", str(BASELINE), "--gates", str(gates))
     assert p.returncode == 1, p.stdout + p.stderr
     failed = [line for line in p.stderr.splitlines() if line.startswith("gate failed: ")]
     assert any(
         line.startswith("gate failed: verdict_accuracy >= baseline") and flipped in line for line in failed
     )
     assert any(line.startswith("gate failed: unsafe <= 0") and flipped in line for line in failed)
+    assert not any(line.startswith("gate failed: unsafe <= 5") for line in failed)
+    first = p.stdout.splitlines()[0]
+    assert first.startswith("Gold-set evaluation, rules extractor: REGRESSION: unsafe <= 0; ")
+    assert "verdict_accuracy >= baseline" in first
+    data = json.loads((out / "eval.json").read_text("utf-8"))
+    assert data["scalars"]["unsafe"] >= 1
+    assert p.stdout.splitlines()[1].startswith(standing(data))
     assert "CHANGED since the baseline" in p.stdout
     assert re.search(rf"{re.escape(flipped)}\s+newly failing \(case file changed\)", p.stdout)
     md = (out / "eval.md").read_text("utf-8")
-    assert "**FAIL**" in md and flipped in md
+    assert "**REGRESSION: unsafe <= 0" in md and flipped in md and "PASS" not in md.splitlines()[2]
     page = (out / "eval.html").read_text("utf-8")
     assert f'id="case-{flipped}"' in page and "<mark" in page
     assert not re.search(r"https?://", page)
@@ -110,8 +146,10 @@ def test_update_baseline_accepts_a_change_deliberately(tmp_path: Path) -> None:
     common = ["--out", str(tmp_path / "out"), "--gates", str(gates)]
     p = run(str(gold), *common, "--baseline", str(tmp_path / "before.json"))
     assert p.returncode == 1 and flipped in p.stderr
+    assert "REGRESSION: verdict_accuracy >= baseline" in p.stdout.splitlines()[0]
     p = run(str(gold), *common, "--baseline", str(baseline), "--update-baseline")
     assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.splitlines()[0].endswith(": baseline updated; no gate failed")
     saved = json.loads(baseline.read_text("utf-8"))
     assert saved["extractor"] == "rules"
     assert saved["cases"][flipped] == {

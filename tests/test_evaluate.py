@@ -3,6 +3,7 @@ character F1, baseline comparison, gates, reports, and the generated coverage ta
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,12 +23,14 @@ from reviewer.decision import (
     Verdict,
 )
 from reviewer.evaluate import (
+    HARD_GATES,
     METRICS,
     CaseResult,
     EvalError,
     EvalReport,
     Gate,
     assess,
+    bundled_eval_files,
     compare,
     compute_metrics,
     evaluate_gates,
@@ -383,7 +386,11 @@ def test_reports_render_failing_cases_and_highlight_at_exact_offsets() -> None:
     assert "| **FAIL** | `unsafe <= 0` |" in md and "z-1" in md
     assert "<" not in md.replace("<=", "")  # plain Markdown, nothing from the note
     text = eval_text(report)
-    assert "gates FAILED" in text and "z-1" in text
+    assert (
+        text.startswith("Gold-set evaluation, rules extractor: REGRESSION: unsafe <= 0\n") and "z-1" in text
+    )
+    assert text.splitlines()[1].startswith("Verdict accuracy 42.9%: 4 of 7 cases wrong, 2 unsafe.")
+    assert "PASS" not in md.splitlines()[2] and md.splitlines()[2].startswith("**REGRESSION: unsafe <= 0.**")
     page = eval_html(report)
     assert "http://" not in page and "https://" not in page
     assert "<b>" not in page and "&lt;b&gt;" in page
@@ -452,3 +459,29 @@ def test_run_cases_records_a_crash_and_propagates_a_fatal_error() -> None:
     assert compute_metrics(results).errors == 2
     with pytest.raises(LookupError, match="endpoint down"):
         run_cases(cases, FakeExtractor(crash=LookupError), fatal=(LookupError,))
+
+
+def test_an_unsafe_case_fails_whatever_the_gates_file_says() -> None:
+    before = [case("a", expected(S), S), case("b", expected(N), S)]  # unsafe in the baseline too
+    base = snapshot(before, compute_metrics(before), extractor="llm", versions=VERSIONS)
+    for gates in ([], [Gate(metric="unsafe", max=5)], [Gate(metric="unsafe", max="baseline")]):
+        res = evaluate_gates(gates, base, base)
+        assert res[0].gate == "unsafe <= 0" and res[0].status == "fail" and res[0].cases == ["b"]
+        assert [r.gate for r in res[1:]] == [g.label for g in gates]
+    # The gates file's own copy of the hard gate is not checked twice.
+    res = evaluate_gates([Gate(metric="unsafe", max=0), Gate(metric="errors", max=0)], base, None)
+    assert [r.gate for r in res] == ["unsafe <= 0", "errors <= 0"]
+    assert [g.label for g in HARD_GATES] == ["unsafe <= 0"]
+
+
+def test_the_bundled_gold_set_is_the_checkout_and_the_wheel_ships_it() -> None:
+    files = bundled_eval_files()
+    assert files is not None and not files.packaged  # tests run from a checkout
+    root = Path(__file__).resolve().parent.parent
+    assert files.root == root / "eval"
+    assert files.gold.is_dir() and files.gates.is_file() and files.baseline("rules").is_file()
+    wheel = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["hatch"]["build"]["targets"]
+    shipped = wheel["wheel"]["force-include"]
+    assert shipped["eval/gold"] == "reviewer/_eval/gold"
+    assert shipped["eval/baselines"] == "reviewer/_eval/baselines"
+    assert shipped["eval/gates.yaml"] == "reviewer/_eval/gates.yaml"

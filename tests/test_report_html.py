@@ -3,6 +3,8 @@ evidence span marked at its character offsets, overlapping spans split, everythi
 
 from __future__ import annotations
 
+import html
+import re
 from html.parser import HTMLParser
 from itertools import pairwise
 
@@ -11,7 +13,7 @@ import pytest
 from reviewer.decision import Criterion, CriterionId, Status, Verdict
 from reviewer.findings import Alignment, Evidence
 from reviewer.pipeline import Review, review
-from reviewer.report import render_html
+from reviewer.report import render_html, render_text
 from reviewer.report.html import CRITERION_COLOURS
 from reviewer.report.text import CRITERION_NAMES
 from tests.test_report_text import CLAIMED_CODES, QUERY_NOTE, SUPPORTED_NOTE
@@ -348,7 +350,37 @@ def test_evidence_past_the_end_is_not_marked(supported: Review) -> None:
     assert all(int(m["data-end"]) <= len(note) for m in page.marks)
 
 
-def test_extraction_error_is_shown(query: Review) -> None:
+def h1_text(document: str) -> str:
+    """The page's headline as a reader sees it: the <h1>'s text, entities decoded."""
+    inner = document[document.index("<h1") : document.index("</h1>")]
+    return html.unescape(re.sub(r"<[^>]+>", "", inner))
+
+
+def test_a_failed_review_reads_review_failed_never_query(query: Review, supported: Review) -> None:
+    assert query.decision.queries and query.decision.verdict is Verdict.query
     failed = query.model_copy(update={"error": "extractor <timed out>"})
-    page = parse(render_html(failed, QUERY_NOTE))
-    assert "Extraction error: extractor <timed out>" in page.text
+    document = render_html(failed, QUERY_NOTE)
+    page = parse(document)
+    assert h1_text(document) == "REVIEW FAILED: extractor <timed out>"
+    assert "<title>REVIEW FAILED: extractor &lt;timed out&gt; |" in document
+    assert 'class="verdict v-failed"' in document
+    assert "QUERY THE SURGEON" not in page.text
+    assert "physician query" not in page.text.lower()
+    assert 'class="query-card"' not in document and "Physician queries (" not in page.text
+    assert "not shown: they need a finished review" in page.text
+    assert page.note == QUERY_NOTE  # the note is still there to read by hand
+    # A hybrid review whose LLM half failed still shows what the rules read, marked partial.
+    partial = parse(render_html(supported.model_copy(update={"error": "LLM timed out"}), SUPPORTED_NOTE))
+    assert "partial: the review did not finish" in partial.text
+    assert partial.marks
+
+
+def test_headline_reads_like_the_text_report(supported: Review, query: Review) -> None:
+    for result, note in ((supported, SUPPORTED_NOTE), (query, QUERY_NOTE)):
+        first_line = render_text(result, note).splitlines()[0]
+        assert h1_text(render_html(result, note)) == first_line
+
+
+def test_evidence_is_located_by_section_not_offsets(supported: Review) -> None:
+    page = parse(render_html(supported, SUPPORTED_NOTE))
+    assert "chars " not in page.text

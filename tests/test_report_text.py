@@ -7,11 +7,12 @@ import re
 
 import pytest
 
-from reviewer.decision import Status, Verdict
+from reviewer.decision import RecommendedCode, Role, Status, Verdict
 from reviewer.findings import Alignment, Evidence
 from reviewer.pipeline import Review, review
-from reviewer.report import render_json, render_text
-from reviewer.report.text import CRITERION_NAMES, evidence_location
+from reviewer.report import render_html, render_json, render_text
+from reviewer.report.headline import displayed_decision, explanation, headline
+from reviewer.report.text import CRITERION_NAMES, evidence_location, evidence_place, kind_name, section_name
 
 # A supported note with non-ASCII characters (em dash, ö, ’, ×, é, curly quotes) before and
 # inside the evidence, a line that must never reach the text report, and markup-like text.
@@ -72,36 +73,119 @@ def test_fixtures_are_what_the_tests_assume(supported: Review, query: Review, cl
     assert claimed.decision.edits
 
 
-@pytest.mark.parametrize(
-    ("name", "first"),
-    [("supported", "CPT 11004: SUPPORTED"), ("query", "CPT 11004: QUERY THE SURGEON")],
-)
-def test_verdict_line_comes_first_then_summary(name: str, first: str, request: pytest.FixtureRequest) -> None:
-    result: Review = request.getfixturevalue(name)
-    out = lines(render_text(result, SUPPORTED_NOTE if name == "supported" else QUERY_NOTE))
-    assert out[0] == first
-    assert out[1].startswith(result.decision.summary.split()[0])
-    assert " ".join(out[1:4]).startswith(result.decision.summary[:60])
+def flat(text: str) -> str:
+    """The text with every run of whitespace made one space: a word split across lines
+    ('debride' / 'ment') no longer matches what the review says."""
+    return " ".join(text.split())
 
 
-def test_not_supported_verdict_label() -> None:
+def test_supported_headline_then_summary(supported: Review) -> None:
+    out = lines(render_text(supported, SUPPORTED_NOTE))
+    assert out[0] == "CPT 11004: SUPPORTED"
+    assert out[1] == supported.decision.summary
+
+
+def test_query_headline_then_the_unclear_criteria(query: Review) -> None:
+    out = render_text(query, QUERY_NOTE)
+    assert lines(out)[0] == "CPT 11004: QUERY THE SURGEON"
+    assert lines(out)[1] == "Ask the surgeon before billing CPT 11004:"
+    unclear = [c for c in query.decision.criteria if c.status is Status.unclear]
+    assert unclear
+    for crit in unclear:
+        assert f"- {flat(crit.reason)}" in flat(out)
+
+
+def test_a_query_with_nothing_unclear_needs_a_person_not_the_surgeon(supported: Review) -> None:
+    criteria = [
+        c.model_copy(update={"by_extractor": {"rules": Status.met, "llm": Status.not_met}})
+        for c in supported.decision.criteria
+    ]
+    summary = "Needs human review: the extractors disagree on site (rules: met, llm: not_met)"
+    decision = supported.decision.model_copy(
+        update={"verdict": Verdict.query, "criteria": criteria, "summary": summary}
+    )
+    out = lines(render_text(supported.model_copy(update={"decision": decision}), SUPPORTED_NOTE))
+    assert out[:2] == ["CPT 11004: NEEDS HUMAN REVIEW", summary]
+
+
+def test_not_supported_headline_names_what_to_consider() -> None:
     note = "Incision and drainage of a scrotal abscess. Packed with gauze."
     result = review(note, sex="M")
     assert result.decision.verdict is Verdict.not_supported
-    assert lines(render_text(result, note))[0] == "CPT 11004: NOT SUPPORTED"
+    consider = [c.code for c in result.decision.recommended_codes if c.role is Role.consider]
+    assert consider and not any(c.role is Role.primary for c in result.decision.recommended_codes)
+    out = lines(render_text(result, note))
+    assert out[0].startswith("NOT 11004 - consider ")
+    assert all(code in out[0] for code in consider)
+    assert out[1] == "CPT 11004 is not supported because:"
 
 
-def test_every_criterion_and_met_evidence_appears(supported: Review) -> None:
-    out = render_text(supported, SUPPORTED_NOTE, width=160)
+def code(code: str, role: Role, **extra: object) -> RecommendedCode:
+    return RecommendedCode(code=code, role=role, **extra)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("codes", "first"),
+    [
+        ([code("11006", Role.primary)], "NOT 11004 - bill 11006"),
+        (
+            [code("11006", Role.primary), code("11008", Role.add_on), code("54520", Role.additional)],
+            "NOT 11004 - bill 11006 + 11008",
+        ),
+        (
+            [code("11043", Role.primary), code("11046", Role.add_on, units=2)],
+            "NOT 11004 - bill 11043 + 11046 x2",
+        ),
+        ([code("10060", Role.consider)], "NOT 11004 - consider 10060"),
+        ([code("55100", Role.consider), code("10060", Role.consider)], "NOT 11004 - consider 55100 or 10060"),
+        ([code("97606", Role.additional)], "CPT 11004: NOT SUPPORTED"),
+        ([], "CPT 11004: NOT SUPPORTED"),
+    ],
+)
+def test_not_supported_headline_comes_from_the_codes_roles(
+    codes: list[RecommendedCode], first: str, supported: Review
+) -> None:
+    crit = supported.decision.criteria[1].model_copy(
+        update={"status": Status.not_met, "reason": "Thigh only."}
+    )
+    decision = supported.decision.model_copy(
+        update={
+            "verdict": Verdict.not_supported,
+            "criteria": [supported.decision.criteria[0], crit, *supported.decision.criteria[2:]],
+            "recommended_codes": codes,
+        }
+    )
+    result = supported.model_copy(update={"decision": decision})
+    assert headline(result).text == first
+    assert lines(render_text(result, SUPPORTED_NOTE))[0] == first
+    page = render_html(result, SUPPORTED_NOTE)
+    assert f"<title>{first} | note op-note-1</title>" in page
+
+
+def test_every_criterion_and_met_evidence_appears_by_section_without_offsets(supported: Review) -> None:
+    out = render_text(supported, SUPPORTED_NOTE)
     for crit in supported.decision.criteria:
         assert CRITERION_NAMES[crit.id] in out
+        assert flat(crit.reason) in flat(out)
         if crit.status is Status.met:
             assert crit.evidence
             for ev in crit.evidence:
-                assert f'"{ev.quote}"' in out
-                assert f"chars {ev.start}-{ev.end}" in out
-    assert "(procedure, chars" in out
+                assert f'"{flat(ev.quote)}" (' in flat(out)
+                assert section_name(ev.section) in out
+    assert '" (procedure' in out
     assert "MET" in out
+    assert not re.search(r"\bchars?\b|\d+-\d+\)", out)
+
+
+def test_evidence_place_wording() -> None:
+    ev = Evidence(quote="x", start=412, end=440, section="postoperative_diagnosis")
+    assert evidence_place(ev) == "postoperative diagnosis"
+    assert evidence_place(ev.model_copy(update={"alignment": Alignment.fuzzy})) == (
+        "postoperative diagnosis, fuzzy match"
+    )
+    assert evidence_place(Evidence(quote="x", start=-1, end=-1, alignment=Alignment.unaligned)) == (
+        "not found in the note"
+    )
 
 
 def test_evidence_location_wording() -> None:
@@ -133,7 +217,7 @@ def test_codes_icd10_and_footer(supported: Review) -> None:
         assert icd.title in out
     assert "Physician queries: none" in out
     assert "Claim edits: none" in out
-    footer = lines(out)[-1]
+    footer = " | ".join(lines(out)[-2:])
     assert f"ruleset {supported.ruleset_version}" in footer
     assert "extractor rules" in footer
     assert "note op-note-1" in footer
@@ -142,23 +226,34 @@ def test_codes_icd10_and_footer(supported: Review) -> None:
 
 
 def test_queries_list_options_and_indicators(query: Review) -> None:
-    out = render_text(query, QUERY_NOTE, width=160)
+    out = render_text(query, QUERY_NOTE)
     assert "Physician queries (" in out
     for q in query.decision.queries:
-        assert q.question in out
+        assert flat(q.question) in flat(out)
         for option in q.options:
-            assert f"[ ] {option}" in out
+            assert f"[ ] {flat(option)}" in flat(out)
         for ev in q.indicators:
-            assert f'"{ev.quote}"' in out
+            assert f'"{flat(ev.quote)}"' in flat(out)
 
 
 def test_claim_edits(claimed: Review) -> None:
-    out = render_text(claimed, SUPPORTED_NOTE, width=400)
+    out = render_text(claimed, SUPPORTED_NOTE)
     assert f"Claim edits ({len(claimed.decision.edits)})" in out
     for edit in claimed.decision.edits:
         assert edit.severity.value.upper() in out
-        assert edit.message in out
-        assert ", ".join(edit.codes) in out
+        assert flat(edit.message) in flat(out)
+        assert f"{kind_name(edit.kind)} ({', '.join(edit.codes)})" in flat(out)
+        if edit.source:
+            assert flat(f"Source: {edit.source}") in flat(out)
+    assert "source:" not in out
+
+
+def test_kinds_read_as_words_capitalised() -> None:
+    assert kind_name("overcoding") == "Overcoding"
+    assert kind_name("mue_exceeded") == "MUE exceeded"
+    assert kind_name("ptp_modifier_required") == "NCCI pair, modifier required"
+    assert kind_name("repeat_debridement") == "Repeat debridement"
+    assert kind_name("some_new_kind") == "Some new kind"
 
 
 def test_flags_and_warnings_are_shown() -> None:
@@ -171,10 +266,12 @@ def test_flags_and_warnings_are_shown() -> None:
     )
     result = review(note, sex="M")
     result = result.model_copy(update={"warnings": ["note was truncated by the EHR export"]})
-    out = render_text(result, note, width=160)
+    out = render_text(result, note)
     assert result.decision.flags, "this note should raise the repeat-debridement flag"
     assert "Flags (" in out
-    assert "repeat debridement" in out
+    assert "Repeat debridement" in out
+    for flag in result.decision.flags:
+        assert flat(flag.message) in flat(out)
     assert "Warnings (1)" in out
     assert "note was truncated by the EHR export" in out
 
@@ -194,12 +291,76 @@ def test_plain_by_default_coloured_on_request(supported: Review) -> None:
     assert ANSI.sub("", coloured).splitlines()[0] == "CPT 11004: SUPPORTED"
 
 
-@pytest.mark.parametrize("width", [60, 100, 140])
-def test_width_is_respected(supported: Review, query: Review, width: int) -> None:
-    for result, note in ((supported, SUPPORTED_NOTE), (query, QUERY_NOTE)):
-        for line in render_text(result, note, width=width).splitlines():
-            assert len(line) <= width
+def failed(result: Review) -> Review:
+    return result.model_copy(update={"error": "LLM extraction failed: the LLM endpoint could not be reached"})
+
+
+def everything_said(result: Review) -> list[str]:
+    """Every sentence and quote of the review the text report prints."""
+    d = displayed_decision(result)
+    said = [*explanation(result).reasons, *result.warnings]
+    for crit in d.criteria:
+        said += [crit.reason, *(ev.quote for ev in crit.evidence)]
+    for c in d.recommended_codes:
+        said += [c.description, c.reason]
+    for icd in d.icd10:
+        said += [icd.title, icd.reason]
+    for q in d.queries:
+        said += [q.question, *q.options, *(ev.quote for ev in q.indicators)]
+    said += [e.message for e in d.edits]
+    for f in d.flags:
+        said += [f.message, *(ev.quote for ev in f.evidence)]
+    return [s for s in said if s]
+
+
+@pytest.mark.parametrize("width", [80, 60, 100, 140])
+def test_fits_the_width_without_splitting_a_word(
+    supported: Review, query: Review, claimed: Review, width: int
+) -> None:
+    cases = [(supported, SUPPORTED_NOTE), (query, QUERY_NOTE), (claimed, SUPPORTED_NOTE)]
+    cases.append((failed(supported), SUPPORTED_NOTE))
+    for result, note in cases:
+        out = render_text(result, note, width=width)
+        for line in out.splitlines():
+            assert len(line) <= width, line
             assert line == line.rstrip()
+        said = everything_said(result)
+        assert len(said) > 5
+        for text in said:
+            assert flat(text) in flat(out), text
+
+
+def test_plain_for_pipes_no_colour_codes_or_box_drawing(claimed: Review, query: Review) -> None:
+    for result, note in ((claimed, SUPPORTED_NOTE), (query, QUERY_NOTE), (failed(query), QUERY_NOTE)):
+        out = render_text(result, note)
+        assert "\x1b" not in out
+        assert not re.search(r"[\u2500-\u259f]", out)
+
+
+def test_a_failed_review_reads_review_failed_never_query(query: Review, supported: Review) -> None:
+    for result, note in ((failed(query), QUERY_NOTE), (failed(supported), SUPPORTED_NOTE)):
+        out = render_text(result, note)
+        assert lines(out)[0] == "REVIEW FAILED: LLM extraction failed: the LLM endpoint could not be reached"
+        assert "There is no verdict on CPT 11004" in lines(out)[1]
+        assert "QUERY THE SURGEON" not in out
+        assert "physician query" not in flat(out).lower()
+        assert "Physician queries (" not in out and "[ ]" not in out
+        assert "Codes, ICD-10-CM, physician queries and claim edits are not shown" in flat(out)
+    assert query.decision.queries  # the failed review above did carry drafted queries
+    partial_out = render_text(failed(supported), SUPPORTED_NOTE)
+    assert "Criteria (partial: the review did not finish" in flat(partial_out)
+    empty = failed(supported).model_copy(
+        update={
+            "decision": supported.decision.model_copy(
+                update={
+                    "criteria": [c.model_copy(update={"evidence": []}) for c in supported.decision.criteria]
+                }
+            )
+        }
+    )
+    out = render_text(empty, SUPPORTED_NOTE)
+    assert "Nothing was extracted from the note." in out
+    assert "Criteria" not in out
 
 
 def test_quotes_are_not_read_as_markup(supported: Review) -> None:
@@ -209,7 +370,7 @@ def test_quotes_are_not_read_as_markup(supported: Review) -> None:
     decision = supported.decision.model_copy(update={"criteria": [changed, *supported.decision.criteria[1:]]})
     result = supported.model_copy(update={"decision": decision})
     out = render_text(result, SUPPORTED_NOTE, width=160)
-    assert '"[bold]done[/bold] [link=x]y[/link]"  (body, not found in the note)' in out
+    assert '"[bold]done[/bold] [link=x]y[/link]" (not found in the note)' in out
 
 
 def test_mismatched_note_is_reported(supported: Review) -> None:
@@ -223,10 +384,3 @@ def test_json_round_trips(claimed: Review) -> None:
     text = render_json(claimed)
     assert text.startswith("{\n  ")
     assert Review.model_validate_json(text) == claimed
-
-
-def test_extraction_error_is_shown_under_the_verdict(query: Review) -> None:
-    failed = query.model_copy(update={"error": "extractor timed out after 3 attempts"})
-    out = lines(render_text(failed, QUERY_NOTE))
-    assert out[0] == "CPT 11004: QUERY THE SURGEON"
-    assert "Extraction error: extractor timed out after 3 attempts" in out[:6]

@@ -43,9 +43,11 @@ from reviewer.report.text import CRITERION_NAMES, report_console
 
 __all__ = [
     "coverage_markdown",
+    "eval_headline",
     "eval_html",
     "eval_json",
     "eval_markdown",
+    "eval_standing",
     "eval_text",
     "format_delta",
     "format_value",
@@ -151,16 +153,36 @@ def _versions_line(report: EvalReport) -> str:
     return "Versions changed since the baseline: " + "; ".join(changes) + "."
 
 
-def _summary_line(report: EvalReport) -> str:
+def eval_headline(report: EvalReport) -> str:
+    """What the run says about change: 'no regression against the baseline', or 'REGRESSION:'
+    and the gates that failed. Never 'PASS': passing gates says nothing about how many cases
+    are right (see `eval_standing`)."""
+    failed = [g.gate for g in report.gates if g.failed]
+    if failed:
+        return "REGRESSION: " + "; ".join(failed)
+    if report.baseline_updated:
+        return "baseline updated; no gate failed"
+    if report.baseline is None:
+        return "no gate failed; no baseline to compare with"
+    return "no regression against the baseline"
+
+
+def eval_standing(report: EvalReport) -> str:
+    """Where the run stands, in plain numbers: 'Verdict accuracy 42.9%: 64 of 112 cases wrong,
+    0 unsafe. 40 of 112 cases pass every check; 9 of 9 gates pass; 3.1 s.'"""
     m = report.metrics
-    failed = sum(1 for g in report.gates if g.failed)
-    gates = (
-        f"gates FAILED ({failed} of {len(report.gates)})" if failed else f"gates passed ({len(report.gates)})"
-    )
+    wrong = sum(1 for r in report.results if not r.checks.get("verdict", False))
+    accuracy = format_value(METRICS["verdict_accuracy"], m.verdict_accuracy)
+    passing = sum(1 for g in report.gates if not g.failed)
     return (
-        f"{report.extractor} extractor: {m.cases} cases, {m.cases_passed} passed, "
-        f"{m.cases_failed} failed; {gates}; {report.elapsed_s:.1f} s"
+        f"Verdict accuracy {accuracy}: {wrong} of {m.cases} cases wrong, {m.unsafe} unsafe. "
+        f"{m.cases_passed} of {m.cases} cases pass every check; "
+        f"{passing} of {len(report.gates)} gates pass; {report.elapsed_s:.1f} s."
     )
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _flip_text(kind: str) -> str:
@@ -194,9 +216,10 @@ def eval_text(report: EvalReport, *, color: bool = False, width: int = 120) -> s
     buffer = StringIO()
     console = report_console(buffer, width=width, color=color)
     ok = report.gates_passed
-    head = Text("Gold-set evaluation: ", style="bold")
-    head.append(_summary_line(report), style="bold green" if ok else "bold red")
+    head = Text(f"Gold-set evaluation, {report.extractor} extractor: ", style="bold")
+    head.append(eval_headline(report), style="bold green" if ok else "bold red")
     console.print(head)
+    console.print(Text(eval_standing(report), style="bold"))
     console.print(
         Text(_gold_line(report), style="yellow" if report.delta and report.delta.gold_changed else "")
     )
@@ -314,11 +337,10 @@ _MD_CHANGE = {"better": " (better)", "worse": " (**worse**)", "changed": " (chan
 
 def eval_markdown(report: EvalReport) -> str:
     """The evaluation as Markdown for a pull-request description."""
-    ok = report.gates_passed
     out = [
         f"## Gold-set evaluation: {report.extractor} extractor",
         "",
-        f"**{'PASS' if ok else 'FAIL'}**: {_cell(_summary_line(report))}",
+        f"**{_cell(_capitalised(eval_headline(report)))}.** {_cell(eval_standing(report))}",
         "",
         f"{_gold_line(report)}",
     ]
@@ -449,6 +471,8 @@ def eval_json(report: EvalReport) -> str:
         "gold_dir": report.gold_dir,
         "elapsed_s": round(report.elapsed_s, 3),
         "passed": report.gates_passed,
+        "headline": eval_headline(report),
+        "standing": eval_standing(report),
         "gold": report.current.gold.model_dump(),
         "versions": report.current.versions,
         "baseline": {
@@ -595,6 +619,7 @@ main { padding: 18px 28px; }
 .panel { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px;
   margin-bottom: 16px; }
 .notice { color: var(--na); font-weight: 600; }
+.standing { font-weight: 600; }
 .muted { color: var(--muted); } .small { font-size: 12px; }
 table { border-collapse: collapse; font-size: 13px; }
 th { text-align: left; color: var(--muted); font-weight: 600; border-bottom: 1px solid var(--line);
@@ -640,13 +665,13 @@ _TEMPLATE = """<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" \
 content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="robots" content="noindex, nofollow">
-<title>Gold-set evaluation: {{ report.extractor }} extractor, {{ "PASS" if ok else "FAIL" }}</title>
+<title>Gold-set evaluation: {{ report.extractor }} extractor, {{ headline }}</title>
 <style>{{ css }}</style>
 </head>
 <body>
 <header class="{{ 'pass' if ok else 'fail' }}">
-<h1>Gold-set evaluation: <span class="result">{{ "PASS" if ok else "FAIL" }}</span></h1>
-<div>{{ summary }}</div>
+<h1>Gold-set evaluation, {{ report.extractor }} extractor: <span class="result">{{ headline }}</span></h1>
+<div class="standing">{{ standing }}</div>
 <div class="{{ 'notice' if gold_changed else 'muted' }}">{{ gold_line }}</div>
 {% if versions_line %}<div class="notice">{{ versions_line }}</div>{% endif %}
 {% if report.baseline_updated %}<div class="notice">Baseline updated: {{ report.baseline_path }}</div>{% endif %}
@@ -778,7 +803,8 @@ def eval_html(report: EvalReport) -> str:
     return _COMPILED.render(
         report=report,
         ok=report.gates_passed,
-        summary=_summary_line(report),
+        headline=eval_headline(report),
+        standing=eval_standing(report),
         gold_line=_gold_line(report),
         gold_changed=bool(report.delta and report.delta.gold_changed),
         versions_line=_versions_line(report),

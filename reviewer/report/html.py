@@ -20,14 +20,22 @@ import reviewer
 from reviewer.decision import CriterionId, Decision
 from reviewer.findings import Alignment, Evidence
 from reviewer.pipeline import Review
+from reviewer.report.headline import (
+    NOTHING_READ,
+    PARTIAL,
+    WITHHELD,
+    displayed_decision,
+    explanation,
+    headline,
+)
 from reviewer.report.text import (
     CRITERION_NAMES,
     MISMATCH_WARNING,
     STATUS_LABELS,
-    VERDICT_LABELS,
     evidence_location,
+    evidence_place,
+    kind_name,
     note_matches,
-    section_name,
     topic_name,
 )
 
@@ -199,13 +207,21 @@ h2 .count { font-weight: 400; }
 .verdict.v-supported { --accent: var(--ok); --tint: var(--ok-bg); }
 .verdict.v-not_supported { --accent: var(--bad); --tint: var(--bad-bg); }
 .verdict.v-query { --accent: var(--ask); --tint: var(--ask-bg); }
-.verdict-line { display: flex; align-items: baseline; gap: 14px; flex-wrap: wrap; margin: 0; }
-.verdict-line .cpt { font-size: 22px; font-weight: 600; }
+.verdict.v-failed { --accent: var(--bad); --tint: var(--bad-bg); }
+.verdict-line { margin: 0; font-size: 22px; line-height: 1.6; }
+.verdict-line .lead { font-weight: 600; }
+.verdict-line .sep { white-space: pre; }
 .verdict-line .label {
-  font-size: 22px; font-weight: 800; letter-spacing: .02em; color: var(--accent);
+  font-weight: 800; letter-spacing: .02em; color: var(--accent);
   background: var(--tint); padding: 2px 12px; border-radius: 6px;
 }
+.verdict.v-failed .verdict-line .lead { font-weight: 800; color: var(--accent); }
+.verdict.v-failed .verdict-line .label { font-weight: 600; letter-spacing: 0; color: var(--ink);
+  background: none; padding: 0; }
 .summary { margin: 10px 0 8px; font-size: 15px; max-width: 110ch; }
+ul.reasons { margin: 0 0 10px; padding-left: 20px; max-width: 110ch; }
+h2 .partial { color: var(--bad); text-transform: none; letter-spacing: 0; }
+.withheld p { margin: 0; color: var(--muted); }
 .meta { display: flex; flex-wrap: wrap; gap: 4px 22px; margin: 0; color: var(--muted);
   font-size: 12.5px; }
 .meta dt { display: inline; font-weight: 600; }
@@ -322,7 +338,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" \
 content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="robots" content="noindex, nofollow">
-<title>CPT 11004 review: {{ verdict_label|title }} | note {{ review.note_id }}</title>
+<title>{{ head.text }} | note {{ review.note_id }}</title>
 <style>{{ css }}
 {% for c in criteria_ids %}.criterion.{{ c.value }}, .legend .{{ c.value }} \
 { --c: {{ colours[c] }}; --a: {{ accents[c] }}; }
@@ -335,12 +351,11 @@ mark.{{ c.value }} { background: {{ colours[c] }}; }
 <ul class="evidence">
 {% for ev in items %}
 {% if can_mark(ev) %}
-<li><a class="quote" href="#at-{{ ev.start }}">&ldquo;{{ ev.quote }}&rdquo;</a>\
-<span class="loc">{{ section(ev.section) }}, chars {{ ev.start }}&ndash;{{ ev.end }}\
-{% if ev.alignment.value != "exact" %}, {{ ev.alignment.value }} match{% endif %}</span></li>
+<li><a class="quote" href="#at-{{ ev.start }}" title="characters {{ ev.start }}&ndash;{{ ev.end }}">\
+&ldquo;{{ ev.quote }}&rdquo;</a><span class="loc">{{ place(ev) }}</span></li>
 {% else %}
 <li class="unaligned"><span class="quote">&ldquo;{{ ev.quote }}&rdquo;</span>\
-<span class="loc">{{ section(ev.section) }}: not found in the note</span></li>
+<span class="loc">{{ place(ev) }}</span></li>
 {% endif %}
 {% endfor %}
 </ul>
@@ -359,10 +374,11 @@ mark.{{ c.value }} { background: {{ colours[c] }}; }
 {% macro empty(title) -%}
 <section class="panel empty"><h2>{{ title }}: <span class="none">none</span></h2></section>
 {%- endmacro %}
-<header class="verdict v-{{ d.verdict.value }}">
-<h1 class="verdict-line"><span class="cpt">CPT 11004</span>\
-<span class="label">{{ verdict_label }}</span></h1>
-<p class="summary">{{ d.summary }}</p>
+<header class="verdict v-{{ head.tone }}">
+<h1 class="verdict-line"><span class="lead">{{ head.lead }}</span>\
+<span class="sep">{{ head.separator }}</span><span class="label">{{ head.label }}</span></h1>
+<p class="summary">{{ why.intro }}</p>
+{% if why.reasons %}<ul class="reasons">{% for r in why.reasons %}<li>{{ r }}</li>{% endfor %}</ul>{% endif %}
 <dl class="meta">
 <div><dt>Note</dt><dd>{{ review.note_id }}</dd></div>
 <div><dt>Ruleset</dt><dd>{{ review.ruleset_version }}</dd></div>
@@ -370,12 +386,14 @@ mark.{{ c.value }} { background: {{ colours[c] }}; }
 <div><dt>sha256</dt><dd title="{{ review.note_sha256 }}">{{ review.note_sha256[:12] }}</dd></div>
 </dl>
 {% if mismatch %}<p class="alert error">{{ mismatch }}</p>{% endif %}
-{% if review.error %}<p class="alert error">Extraction error: {{ review.error }}</p>{% endif %}
 </header>
 <main class="layout">
 <div class="analysis">
+{% if failed and not d.criteria %}
+<section class="panel empty"><h2>Criteria: <span class="none">{{ nothing_read }}</span></h2></section>
+{% else %}
 <section class="panel">
-<h2>Criteria</h2>
+<h2>Criteria{% if failed %} <span class="partial">({{ partial }})</span>{% endif %}</h2>
 {% for c in d.criteria %}
 <div class="criterion {{ c.id.value }}" id="criterion-{{ c.id.value }}">
 <div class="criterion-head"><span class="swatch"></span>\
@@ -387,6 +405,10 @@ mark.{{ c.value }} { background: {{ colours[c] }}; }
 </div>
 {% endfor %}
 </section>
+{% endif %}
+{% if failed %}
+<section class="panel empty withheld"><p>{{ withheld }}</p></section>
+{% else %}
 {% if d.recommended_codes %}
 <section class="panel">
 <h2>Recommended codes <span class="count">({{ d.recommended_codes|length }})</span></h2>
@@ -425,7 +447,7 @@ mark.{{ c.value }} { background: {{ colours[c] }}; }
 <h2>Physician queries <span class="count">({{ d.queries|length }})</span></h2>
 {% for q in d.queries %}
 <div class="query-card">
-<div class="topic">{{ loop.index }}. About: {{ topic(q.topic) }}</div>
+<div class="topic">{{ loop.index }}. {{ topic(q.topic) }}</div>
 <p class="question">{{ q.question }}</p>
 <ul class="options">
 {% for option in q.options %}<li>{{ option }}</li>
@@ -445,7 +467,7 @@ mark.{{ c.value }} { background: {{ colours[c] }}; }
 <tbody>
 {% for e in d.edits %}
 <tr><td><span class="badge {{ e.severity.value }}">{{ e.severity.value|upper }}</span></td>\
-<td>{{ e.kind|replace("_", " ") }}</td><td class="code">{{ e.codes|join(", ") }}</td>\
+<td>{{ kind(e.kind) }}</td><td class="code">{{ e.codes|join(", ") }}</td>\
 <td>{{ e.message }}{% if e.source %}<div class="small muted">Source: {{ e.source }}</div>\
 {% endif %}</td></tr>
 {% endfor %}
@@ -453,11 +475,12 @@ mark.{{ c.value }} { background: {{ colours[c] }}; }
 </table>
 </section>
 {% else %}{{ empty("Claim edits") }}{% endif %}
+{% endif %}
 {% if d.flags %}
 <section class="panel">
 <h2>Flags <span class="count">({{ d.flags|length }})</span></h2>
 {% for f in d.flags %}
-<div class="flag-card"><div class="kind">{{ f.kind|replace("_", " ")|capitalize }}</div>
+<div class="flag-card"><div class="kind">{{ kind(f.kind) }}</div>
 <div>{{ f.message }}</div>{{ evidence_list(f.evidence) }}</div>
 {% endfor %}
 </section>
@@ -497,13 +520,20 @@ _COMPILED = _ENV.from_string(_TEMPLATE)
 
 def render_html(review: Review, note_text: str) -> str:
     """The review as one self-contained HTML5 page with the note and its evidence marked."""
-    decision = review.decision
+    decision = displayed_decision(review)
     spans = _spans(decision, note_text)
     used = {s.label for s in spans}
     return _COMPILED.render(
         review=review,
         d=decision,
-        verdict_label=VERDICT_LABELS[decision.verdict],
+        head=headline(review),
+        why=explanation(review),
+        failed=bool(review.error),
+        partial=PARTIAL,
+        nothing_read=NOTHING_READ,
+        withheld=WITHHELD,
+        place=evidence_place,
+        kind=kind_name,
         extractor=_extractor(review),
         mismatch="" if note_matches(review, note_text) else MISMATCH_WARNING,
         css=Markup(_CSS),
@@ -516,7 +546,6 @@ def render_html(review: Review, note_text: str) -> str:
         note_html=highlight_note(decision, note_text),
         can_mark=lambda ev: highlightable(ev, note_text),
         compact=lambda items: _compact(items, note_text),
-        section=section_name,
         topic=topic_name,
         version=reviewer.__version__,
     )

@@ -1,9 +1,14 @@
 """Plain-text (optionally coloured) report for a medical coder.
 
-The verdict comes first, then the criteria with their evidence, codes, ICD-10-CM, queries,
-claim edits, flags, warnings and a provenance footer. Only evidence quotes from the note are
-printed, never the whole note (it is PHI). All note-derived text goes through `rich.text.Text`,
-never through console markup, so a quote containing "[bold]" prints as written.
+The headline comes first (what to bill, or that the review failed), then why, the criteria
+with their evidence, codes, ICD-10-CM, queries, claim edits, flags, warnings and a provenance
+footer. Only evidence quotes from the note are printed, never the whole note (it is PHI).
+
+Made for a terminal of any width (80 columns by default) and for pipes: no tables or
+box-drawing characters, lines wrap between words with hanging indents, and colour only when
+asked. Evidence is located by section name; character offsets are in the JSON. All
+note-derived text goes through `rich.text.Text`, never through console markup, so a quote
+containing "[bold]" prints as written.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from io import StringIO
 
-from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
@@ -32,6 +36,15 @@ from reviewer.decision import (
 from reviewer.findings import Alignment, Evidence
 from reviewer.note import Note
 from reviewer.pipeline import Review
+from reviewer.report.headline import (
+    NOTHING_READ,
+    PARTIAL,
+    WITHHELD,
+    Tone,
+    displayed_decision,
+    explanation,
+    headline,
+)
 
 __all__ = [
     "CRITERION_NAMES",
@@ -39,6 +52,8 @@ __all__ = [
     "STATUS_LABELS",
     "VERDICT_LABELS",
     "evidence_location",
+    "evidence_place",
+    "kind_name",
     "note_matches",
     "render_text",
     "section_name",
@@ -64,10 +79,11 @@ STATUS_LABELS: dict[Status, str] = {
     Status.unclear: "UNCLEAR",
 }
 
-_VERDICT_STYLES: dict[Verdict, str] = {
-    Verdict.supported: "bold green",
-    Verdict.not_supported: "bold red",
-    Verdict.query: "bold yellow",
+_TONE_STYLES: dict[Tone, str] = {
+    "supported": "bold green",
+    "not_supported": "bold red",
+    "query": "bold yellow",
+    "failed": "bold red",
 }
 
 _STATUS_STYLES: dict[Status, str] = {
@@ -85,6 +101,8 @@ _SEVERITY_STYLES: dict[Severity, str] = {
 _HEADING = "bold underline"
 _QUOTE = "italic"
 _DIM = "dim"
+_INDENT = 2  # entries under a heading
+_LABEL = 9  # the label column of an entry: "NOT MET" and a gap
 
 
 MISMATCH_WARNING = (
@@ -112,18 +130,42 @@ def evidence_location(ev: Evidence) -> str:
     return f"({where}, chars {ev.start}-{ev.end}{match})"
 
 
-def _quotes(evidence: Iterable[Evidence], indent: int = 2) -> list[RenderableType]:
-    """Quotes in one column, their locations aligned in the next (wrapping inside each)."""
-    items = list(evidence)
-    if not items:
-        return []
-    grid = Table.grid(padding=(0, 2, 0, 0), pad_edge=False)
-    grid.add_column(width=max(indent - 2, 0), no_wrap=True)
+def evidence_place(ev: Evidence) -> str:
+    """Where a quote sits, in words (offsets are for the JSON): 'description',
+    'description, fuzzy match', 'not found in the note'."""
+    if ev.start < 0 or ev.alignment is Alignment.unaligned:
+        return "not found in the note"
+    where = section_name(ev.section)
+    return where if ev.alignment is Alignment.exact else f"{where}, {ev.alignment.value} match"
+
+
+def _quotes(evidence: Iterable[Evidence]) -> list[RenderableType]:
+    """One line per distinct quote ('- "quote" (where; where)'), wrapping under itself."""
+    places: dict[str, list[str]] = {}
+    for ev in evidence:
+        where = places.setdefault(ev.quote, [])
+        if (place := evidence_place(ev)) not in where:
+            where.append(place)
+    out: list[RenderableType] = []
+    for quote, where in places.items():
+        line = Text(f'"{quote}"', style=_QUOTE)
+        line.append(f" ({'; '.join(where)})", style=_DIM)
+        out.append(_hanging(Text("-"), line, 2))
+    return out
+
+
+def _hanging(label: Text, body: RenderableType, width: int) -> RenderableType:
+    """`label` in a column of `width`, `body` beside it, wrapping under itself."""
+    grid = Table.grid(padding=0, pad_edge=False)
+    grid.add_column(width=width, no_wrap=True)
     grid.add_column(overflow="fold")
-    grid.add_column(overflow="fold")
-    for ev in items:
-        grid.add_row(Text(""), Text(f'"{ev.quote}"', style=_QUOTE), Text(evidence_location(ev), style=_DIM))
-    return [grid]
+    grid.add_row(label, body)
+    return grid
+
+
+def _entry(label: Text, lines: Sequence[RenderableType], width: int = _LABEL) -> RenderableType:
+    """An indented entry: a label, and its lines beside it."""
+    return _indented(_hanging(label, Group(*lines), width), _INDENT)
 
 
 def _heading(title: str, count: int | None = None) -> Text:
@@ -139,75 +181,46 @@ def _none(title: str) -> Text:
     return text
 
 
-def _table(*columns: tuple[str, dict[str, object]]) -> Table:
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        expand=True,
-        header_style="bold",
-    )
-    for name, options in columns:
-        table.add_column(name, **options)  # type: ignore[arg-type]
-    return table
+def _criteria(criteria: Sequence[Criterion]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for crit in criteria:
+        lines: list[RenderableType] = [
+            Text(CRITERION_NAMES.get(crit.id, crit.id.value), style="bold"),
+            Text(crit.reason),
+        ]
+        lines.extend(_quotes(crit.evidence) or [Text("No evidence quoted.", style=_DIM)])
+        out.append(_entry(Text(STATUS_LABELS[crit.status], style=_STATUS_STYLES[crit.status]), lines))
+    return _spaced(out)
 
 
-def _criteria(criteria: Sequence[Criterion]) -> RenderableType:
-    table = _table(
-        ("Criterion", {"ratio": 3, "overflow": "fold"}),
-        ("Status", {"no_wrap": True, "min_width": 7}),
-        ("Reason and evidence", {"ratio": 7, "overflow": "fold"}),
-    )
-    for i, crit in enumerate(criteria):
-        cell: list[RenderableType] = [Text(crit.reason)]
-        cell.extend(_quotes(crit.evidence))
-        if not crit.evidence:
-            cell.append(Text("  no evidence quoted", style=_DIM))
-        table.add_row(
-            Text(CRITERION_NAMES.get(crit.id, crit.id.value)),
-            Text(STATUS_LABELS[crit.status], style=_STATUS_STYLES[crit.status]),
-            Group(*cell),
-            end_section=i < len(criteria) - 1,
-        )
-    return table
-
-
-def _codes(codes: Sequence[RecommendedCode]) -> RenderableType:
-    table = _table(
-        ("Code", {"no_wrap": True}),
-        ("Units", {"justify": "right", "no_wrap": True}),
-        ("Modifiers", {"no_wrap": True}),
-        ("Role", {"no_wrap": True}),
-        ("Description", {"ratio": 4, "overflow": "fold"}),
-        ("Reason", {"ratio": 4, "overflow": "fold"}),
-    )
+def _codes(codes: Sequence[RecommendedCode]) -> list[RenderableType]:
+    out: list[RenderableType] = []
     for code in codes:
-        table.add_row(
-            Text(code.code, style="bold"),
-            Text(str(code.units)),
-            Text(", ".join(code.modifiers) or "-"),
-            Text(code.role.value),
-            Text(code.description or "-"),
-            Text(code.reason or "-"),
-        )
-    return table
+        what = Text(code.role.value, style="bold")
+        what.append(f", {code.units} unit{'s' if code.units != 1 else ''}")
+        if code.modifiers:
+            what.append(f", modifier{'s' if len(code.modifiers) > 1 else ''} {', '.join(code.modifiers)}")
+        lines: list[RenderableType] = [what]
+        if code.description:
+            lines.append(Text(code.description))
+        if code.reason:
+            lines.append(Text(code.reason, style=_DIM))
+        out.append(_entry(Text(code.code, style="bold"), lines))
+    return _spaced(out)
 
 
-def _icd10(items: Sequence[Icd10Suggestion]) -> RenderableType:
-    table = _table(
-        ("Code", {"no_wrap": True}),
-        ("Title", {"ratio": 4, "overflow": "fold"}),
-        ("Billable", {"no_wrap": True}),
-        ("Reason", {"ratio": 5, "overflow": "fold"}),
-    )
+def _icd10(items: Sequence[Icd10Suggestion]) -> list[RenderableType]:
+    out: list[RenderableType] = []
     for item in items:
-        table.add_row(
-            Text(item.code, style="bold"),
-            Text(item.title),
-            Text("yes" if item.billable else "NO", style="" if item.billable else "bold red"),
-            Text(item.reason or "-"),
+        title = Text(item.title, style="bold")
+        title.append(
+            " (billable)" if item.billable else " (NOT BILLABLE)", style="" if item.billable else "bold red"
         )
-    return table
+        lines: list[RenderableType] = [title]
+        if item.reason:
+            lines.append(Text(item.reason))
+        out.append(_entry(Text(item.code, style="bold"), lines))
+    return _spaced(out)
 
 
 def topic_name(topic: str) -> str:
@@ -215,7 +228,7 @@ def topic_name(topic: str) -> str:
     try:
         return CRITERION_NAMES[CriterionId(topic)]
     except ValueError:
-        return topic.replace("_", " ")
+        return _capitalised(topic.replace("_", " "))
 
 
 def _indented(renderable: RenderableType, by: int) -> RenderableType:
@@ -225,82 +238,104 @@ def _indented(renderable: RenderableType, by: int) -> RenderableType:
 def _queries(queries: Sequence[Query]) -> list[RenderableType]:
     out: list[RenderableType] = []
     for n, query in enumerate(queries, 1):
-        head = Text(f"{n}. ", style="bold")
-        head.append(f"About: {topic_name(query.topic)}", style="bold")
-        out.append(head)
-        body: list[RenderableType] = [Text(query.question)]
-        body.extend(Text(f"[ ] {option}") for option in query.options)
+        lines: list[RenderableType] = [Text(topic_name(query.topic), style="bold"), Text(query.question)]
+        lines.extend(_hanging(Text("[ ]"), Text(option), 4) for option in query.options)
         if query.indicators:
-            body.append(Text("Indicators in the note:", style=_DIM))
-            body.extend(_quotes(query.indicators))
-        out.append(_indented(Group(*body), 3))
-    return out
+            lines.append(Text("Indicators in the note:", style=_DIM))
+            lines.extend(_quotes(query.indicators))
+        out.append(_entry(Text(f"{n}.", style="bold"), lines, 4))
+    return _spaced(out)
 
 
-def _edits(edits: Sequence[Edit]) -> RenderableType:
-    table = _table(
-        ("Severity", {"no_wrap": True}),
-        ("Kind", {"ratio": 2, "overflow": "fold"}),
-        ("Codes", {"no_wrap": True}),
-        ("Message", {"ratio": 6, "overflow": "fold"}),
-    )
+def _edits(edits: Sequence[Edit]) -> list[RenderableType]:
+    out: list[RenderableType] = []
     for edit in edits:
-        message: list[RenderableType] = [Text(edit.message)]
+        kind = Text(kind_name(edit.kind), style="bold")
+        if edit.codes:
+            kind.append(f" ({', '.join(edit.codes)})")
+        lines: list[RenderableType] = [kind, Text(edit.message)]
         if edit.source:
-            message.append(Text(f"source: {edit.source}", style=_DIM))
-        table.add_row(
-            Text(edit.severity.value.upper(), style=_SEVERITY_STYLES[edit.severity]),
-            Text(edit.kind.replace("_", " ")),
-            Text(", ".join(edit.codes) or "-"),
-            Group(*message),
-        )
-    return table
+            lines.append(Text(f"Source: {edit.source}", style=_DIM))
+        label = Text(edit.severity.value.upper(), style=_SEVERITY_STYLES[edit.severity])
+        out.append(_entry(label, lines))
+    return _spaced(out)
 
 
 def _bullet(message: str) -> RenderableType:
-    table = Table.grid()
-    table.add_column(no_wrap=True)
-    table.add_column(overflow="fold")
-    table.add_row(Text("- "), Text(message))
-    return table
+    return _indented(_hanging(Text("-"), Text(message), 2), _INDENT)
 
 
 def _flags(flags: Sequence[Flag]) -> list[RenderableType]:
     out: list[RenderableType] = []
     for flag in flags:
-        out.append(Text("- " + flag.kind.replace("_", " "), style="bold"))
-        body: list[RenderableType] = [Text(flag.message)]
-        body.extend(_quotes(flag.evidence))
-        out.append(_indented(Group(*body), 2))
+        body = _indented(Group(Text(flag.message), *_quotes(flag.evidence)), 2)
+        kind = Text(kind_name(flag.kind), style="bold")
+        out.append(_indented(Group(kind, body), _INDENT))
+    return _spaced(out)
+
+
+def _spaced(entries: Sequence[RenderableType]) -> list[RenderableType]:
+    """Entries with a blank line between them."""
+    out: list[RenderableType] = []
+    for i, entry in enumerate(entries):
+        if i:
+            out.append(Text(""))
+        out.append(entry)
     return out
 
 
-def _footer(review: Review) -> Text:
+_KIND_NAMES = {
+    "ptp_no_modifier_allowed": "NCCI pair, no modifier allowed",
+    "ptp_modifier_required": "NCCI pair, modifier required",
+    "mue_exceeded": "MUE exceeded",
+    "addon_without_primary": "Add-on without its primary code",
+    "icd10_not_billable": "ICD-10-CM code not billable",
+    "groin_in_field": "Groin in the field",
+}
+
+
+def kind_name(kind: str) -> str:
+    """An edit or flag kind in words: 'mue_exceeded' -> 'MUE exceeded'."""
+    return _KIND_NAMES.get(kind) or _capitalised(kind.replace("_", " "))
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _footer(review: Review, width: int) -> list[Text]:
+    """Provenance, one item never split across lines: 'ruleset 1.1.0 | extractor rules | ...'."""
     ext = review.extractor
     extractor = ext.name
     if ext.model:
         extractor += f" / {ext.model}"
     if ext.prompt_version:
         extractor += f" / prompt {ext.prompt_version}"
-    return Text(
-        f"ruleset {review.ruleset_version} | extractor {extractor} | note {review.note_id} | "
-        f"sha256 {review.note_sha256[:12]} | schema {review.schema_version}",
-        style=_DIM,
-    )
-
-
-def _blocks(review: Review, note_text: str) -> list[RenderableType]:
-    decision = review.decision
-    out: list[RenderableType] = [
-        Text(f"CPT 11004: {VERDICT_LABELS[decision.verdict]}", style=_VERDICT_STYLES[decision.verdict]),
-        Text(decision.summary),
+    items = [
+        f"ruleset {review.ruleset_version}",
+        f"extractor {extractor}",
+        f"note {review.note_id}",
+        f"sha256 {review.note_sha256[:12]}",
+        f"schema {review.schema_version}",
     ]
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 3 + len(item) <= width:
+            lines[-1] += " | " + item
+        else:
+            lines.append(item)
+    return [Text(line, style=_DIM) for line in lines]
+
+
+def _blocks(review: Review, note_text: str, width: int) -> list[RenderableType]:
+    head = headline(review)
+    why = explanation(review)
+    out: list[RenderableType] = [Text(head.text, style=_TONE_STYLES[head.tone]), Text(why.intro)]
+    out.extend(_hanging(Text("-"), Text(reason), 2) for reason in why.reasons)
     if not note_matches(review, note_text):
         out.append(Text(MISMATCH_WARNING, style="bold red"))
-    if review.error:
-        out.append(Text(f"Extraction error: {review.error}", style="bold red"))
 
-    out += [Text(""), _heading("Criteria"), _criteria(decision.criteria)]
+    decision = displayed_decision(review)
 
     def section(title: str, items: Sequence[object], body: Iterable[RenderableType]) -> None:
         out.append(Text(""))
@@ -310,16 +345,29 @@ def _blocks(review: Review, note_text: str) -> list[RenderableType]:
         out.append(_heading(title, len(items)))
         out.extend(body)
 
-    codes, icd, queries = decision.recommended_codes, decision.icd10, decision.queries
-    section("Recommended codes", codes, [_codes(codes)] if codes else [])
-    section("ICD-10-CM suggestions", icd, [_icd10(icd)] if icd else [])
-    section("Physician queries", queries, _queries(queries))
-    section("Claim edits", decision.edits, [_edits(decision.edits)] if decision.edits else [])
-    if decision.flags:
-        section("Flags", decision.flags, _flags(decision.flags))
+    if review.error:
+        out.append(Text(""))
+        if decision.criteria:
+            heading = _heading("Criteria")
+            heading.append(f" ({PARTIAL})", style="bold red")
+            out.append(heading)
+            out.extend(_criteria(decision.criteria))
+            out.append(Text(""))
+        else:
+            out.append(Text(NOTHING_READ, style="bold"))
+        out.append(Text(WITHHELD, style=_DIM))
+    else:
+        codes, icd, queries = decision.recommended_codes, decision.icd10, decision.queries
+        out += [Text(""), _heading("Criteria"), *_criteria(decision.criteria)]
+        section("Recommended codes", codes, _codes(codes))
+        section("ICD-10-CM suggestions", icd, _icd10(icd))
+        section("Physician queries", queries, _queries(queries))
+        section("Claim edits", decision.edits, _edits(decision.edits))
+        if decision.flags:
+            section("Flags", decision.flags, _flags(decision.flags))
     if review.warnings:
         section("Warnings", review.warnings, [_bullet(w) for w in review.warnings])
-    out += [Text(""), _footer(review)]
+    out += [Text(""), *_footer(review, width)]
     return out
 
 
@@ -342,13 +390,13 @@ def report_console(buffer: StringIO, *, width: int, color: bool) -> Console:
     )
 
 
-def render_text(review: Review, note_text: str, *, color: bool = False, width: int = 100) -> str:
-    """The review as a text report for a coder, verdict first.
+def render_text(review: Review, note_text: str, *, color: bool = False, width: int = 80) -> str:
+    """The review as a text report for a coder, headline first, no line wider than `width`.
 
     `note_text` is only checked against the review's sha256 (a mismatch is reported at the
     top); the note itself is never printed, only the evidence quotes recorded in the review."""
     buffer = StringIO()
     console = report_console(buffer, width=width, color=color)
-    for block in _blocks(review, note_text):
+    for block in _blocks(review, note_text, width):
         console.print(block)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
