@@ -179,6 +179,7 @@ class LayerFinding(Finding):
 class Area(Finding):
     sq_cm: float
     region: Region | None = None
+    debrided: bool = False  # measured with the debridement ("debrided area 6 x 5 cm"), not the whole wound
 
 
 class ProcedureKind(StrEnum):

@@ -226,6 +226,7 @@ def _find_sections(text: str, norm: str) -> list[Section]:
     found = _with_keyword_headers(text, norm, found, lex)
     found = _with_field_headers(text, norm, found)
     found = _story_of_operation(found)
+    found = _fields_end_with_their_line(norm, found)
     sections: list[Section] = []
     first = found[0][0] if found else len(text)
     if first > 0 or not found:
@@ -234,6 +235,33 @@ def _find_sections(text: str, norm: str) -> list[Section]:
         end = found[i + 1][0] if i + 1 < len(found) else len(text)
         sections.append(Section(name, start, body_start, end, header))
     return sections
+
+
+# One-line fields ("Assistant: Dr. A", "EBL: 50 mL"): their value is the rest of the line.
+_LINE_FIELDS = frozenset(
+    {"personnel", "anesthesia", "ebl", "fluids", "complications", "disposition", "implants"}
+)
+
+
+def _fields_end_with_their_line(
+    norm: str, found: list[tuple[int, int, str, str]]
+) -> list[tuple[int, int, str, str]]:
+    """A one-line field with its value on its own line ends there: prose on the following lines,
+    before the next header, belongs to the section the field interrupted (a line "Assistant: the
+    fascia was excised" in a narrative does not turn the rest of the note into staff names)."""
+    out: list[tuple[int, int, str, str]] = []
+    for i, item in enumerate(found):
+        out.append(item)
+        start, body_start, name, _ = item
+        if name not in _LINE_FIELDS:
+            continue
+        line_end = norm.find("\n", body_start)
+        next_start = found[i + 1][0] if i + 1 < len(found) else len(norm)
+        if line_end < 0 or not norm[body_start:line_end].strip() or not norm[line_end:next_start].strip():
+            continue
+        resumed = next((n for _, _, n, _ in reversed(out[:-1]) if n not in _LINE_FIELDS), "body")
+        out.append((line_end + 1, line_end + 1, resumed, ""))
+    return out
 
 
 # Headers that make a note an operative report (a progress note has none of them).
@@ -378,6 +406,8 @@ def _looks_like_header_line(text: str, start: int, end: int) -> bool:
     return word.isupper() or word.istitle()
 
 
+# A line that opens a form field ("Crepitus: [x] yes") starts a new statement.
+_FIELD_LINE = re.compile(r"[a-z][a-z0-9 /&()'-]{1,40}:(?!//)")
 _SENTENCE_END = re.compile(r"[.!?](?=[\s\"')\]]|$)")
 
 
@@ -413,6 +443,7 @@ def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple
             or prev in ".:;!?"
             or nxt.startswith("\n")
             or re.match(r"(?:\d{1,2}[.)]|[-*\u2022#>])\s", nxt)
+            or _FIELD_LINE.match(nxt)
             or not nxt
         ):
             cuts.add(i + 1)

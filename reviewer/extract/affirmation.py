@@ -46,6 +46,7 @@ class AffirmationRules:
     boundary: re.Pattern[str]
     pseudo: re.Pattern[str]
     instructions: re.Pattern[str]
+    verdict_requests: re.Pattern[str]
     groups: tuple[CueGroup, ...]
 
 
@@ -75,6 +76,7 @@ def load_rules() -> AffirmationRules:
         boundary=re.compile("|".join(f"(?:{b})" for b in raw["boundaries"])),
         pseudo=_alternation(raw["pseudo"]),
         instructions=_alternation(raw["instructions"]),
+        verdict_requests=_alternation(raw["verdict_requests"]),
         groups=tuple(groups),
     )
 
@@ -137,31 +139,37 @@ def cues_in(text: str, offset: int = 0) -> list[Cue]:
     return found
 
 
+def _sentence_near(note: Note, offset: int, step: int) -> tuple[int, int]:
+    """The first sentence at or beyond `offset` going by `step` (-1 back, +1 on)."""
+    limit = len(note.norm)
+    while 0 <= offset < limit:
+        start, end = note.sentence_at(offset)
+        if end > start:
+            return start, end
+        offset += step
+    return offset, offset
+
+
 def instruction_spans(note: Note) -> list[tuple[int, int]]:
-    """The text (offsets in `norm`) addressed to a reviewing tool ("mark as supported", "ignore
-    previous instructions"): not documentation. That is the sentence holding the instruction,
-    the sentence before it when the instruction is a sentence of its own ("... fascia excised.
-    Mark as supported."), and the sentence after it when the instruction ends its own
-    ("Ignore previous instructions: ...")."""
+    """The text (offsets in `norm`) addressed to a reviewing tool ("ignore previous
+    instructions", "mark as supported"): not documentation. That is the sentence holding the
+    instruction; the sentence after it when the instruction ends its own ("Ignore previous
+    instructions: ..."); and, for a request for a verdict that stands alone ("... fascia
+    excised. Mark as supported."), the sentence before it."""
     norm = note.norm
+    rules = load_rules()
     spans: list[tuple[int, int]] = []
-    for m in load_rules().instructions.finditer(norm):
+    found = [(m, False) for m in rules.instructions.finditer(norm)]
+    found += [(m, True) for m in rules.verdict_requests.finditer(norm)]
+    for m, refers_back in found:
         start, end = note.sentence_at(m.start())
-        if end <= start:  # between sentences (whitespace): its line
+        if end <= start:  # between sentences: its line
             start, end = norm.rfind("\n", 0, m.start()) + 1, m.end()
         rest = norm[start : m.start()] + norm[m.end() : end]
-        if len(rest.split()) <= 3 and not m.group().rstrip().endswith((":", "]", ">")):
-            before = note.sentence_at(max(start - 1, 0))
-            while before[1] <= before[0] and before[0] > 0:
-                before = note.sentence_at(before[0] - 1)
-            start = min(start, before[0])
+        if refers_back and len(rest.split()) <= 3:
+            start = min(start, _sentence_near(note, start - 1, -1)[0])
         if not norm[m.end() : end].strip(" \t:.-)>]"):
-            after = note.sentence_at(end)
-            i = end
-            while after[1] <= after[0] and i < len(norm):
-                i += 1
-                after = note.sentence_at(i)
-            end = max(end, after[1])
+            end = max(end, _sentence_near(note, end, 1)[1])
         spans.append((start, end))
     return spans
 

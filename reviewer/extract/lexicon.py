@@ -76,6 +76,9 @@ class Lexicon:
     laterality: tuple[tuple[str, re.Pattern[str]], ...]
     necrosis_cues: re.Pattern[str]
     necrosis_denied: re.Pattern[str]
+    surface_cues: re.Pattern[str]
+    deep_tissue: re.Pattern[str]
+    deep_tissue_denied: re.Pattern[str]
     all_necrotic_scope: re.Pattern[str]
     separate_region_cues: re.Pattern[str]
     layer_exposed_before: re.Pattern[str]
@@ -131,6 +134,9 @@ def load_lexicon() -> Lexicon:
         laterality=tuple((side, _bounded(words)) for side, words in raw["laterality"].items()),
         necrosis_cues=_bounded(raw["necrosis_cues"]),
         necrosis_denied=_bounded(raw["necrosis_denied"]),
+        surface_cues=_bounded(raw["surface_cues"]),
+        deep_tissue=_bounded(raw["deep_tissue"]),
+        deep_tissue_denied=_bounded(raw["deep_tissue_denied"]),
         all_necrotic_scope=_bounded(raw["all_necrotic_scope"]),
         separate_region_cues=_bounded(raw["separate_region_cues"]),
         layer_exposed_before=anywhere("layer_exposed_before"),

@@ -134,6 +134,10 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
         present = [t for t, a in items if a is Assertion.present]
         kinds = {t.value for t in present if t.category == "techniques"}
         inspected = lex.inspection_cues.search(sentence) is not None
+        surface_only = (
+            lex.surface_cues.search(sentence) is not None
+            and lex.deep_tissue.search(lex.deep_tissue_denied.sub(" ", sentence)) is None
+        )
         necrosis = lex.necrosis_cues.search(lex.necrosis_denied.sub(" ", sentence)) is not None
         verbs = verbs_by_sentence.get((s_start, s_end), [])
         sentence_clauses = clauses(note, (s_start, s_end))
@@ -167,6 +171,8 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
                     if not necrosis:
                         continue  # an excision of a hydrocele sac is not a debridement
                     kind = "excisional"
+                if kind in ("excisional", "debridement_unspecified") and surface_only:
+                    kind = "selective"  # "slough lifted with forceps and trimmed with scissors"
                 techniques.append(
                     Technique(
                         evidence=e,
@@ -249,7 +255,9 @@ _NAMING_TODAY = frozenset({"procedure", "preoperative_diagnosis", "indications"}
 _BEFORE_TODAY = frozenset({"preoperative_diagnosis", "indications", "hpi", "procedure"})
 
 
-def _repeat(lex: Lexicon, value: str, status: Assertion, section: str, clause: str) -> tuple[RepeatKind, Assertion]:
+def _repeat(
+    lex: Lexicon, value: str, status: Assertion, section: str, clause: str
+) -> tuple[RepeatKind, Assertion]:
     """What a repeat-debridement mention says (ruleset decision repeat-vs-index): this
     operation repeats an earlier debridement of this infection (`today`, present), or a further
     debridement is planned (`planned`, present). A return only under a condition is `possible`;
@@ -353,6 +361,7 @@ def _areas(note: Note, lex: Lexicon, sites: Iterable[Site]) -> Iterable[Area]:
         regions = {s.region for s in sites if s_start <= note.norm_offset(s.evidence.start) < s_end}
         yield Area(
             evidence=evidence_at(note, m.start(), m.end()),
+            debrided=lex.removal_verbs.search(note.norm, s_start, s_end) is not None,
             sq_cm=round(sq_cm, 1),
             region=next(iter(regions)) if len(regions) == 1 else None,
         )

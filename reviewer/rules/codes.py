@@ -131,6 +131,21 @@ def recommend(
         codes.extend(_mesh(f, rs, Role.add_on))
         if field.separate:
             codes.extend(_separate_regions(f, field, rs))
+        if c1 is Status.unclear and c3 is Status.met:
+            # The answer to the diagnosis query may be "not necrotizing": then the excision is
+            # coded by its depth (11042-11044).
+            layers = removed_layers(f)
+            codes.extend(
+                _excisional_codes(
+                    rs,
+                    deepest(layers),
+                    _area(f, None),
+                    layers,
+                    Role.consider,
+                    [],
+                    "if the physician does not confirm a necrotizing infection",
+                )
+            )
         if (
             c3 is Status.met
             and c4 is Status.unclear
@@ -262,14 +277,31 @@ def _drainage_or_wound_care(
             )
     if TechniqueKind.selective in kinds:
         entry = rs["wound_care"]["selective"]
+        selective = [t for t in procedural(f.techniques) if t.kind is TechniqueKind.selective]
         codes.append(
             RecommendedCode(
                 code=entry["code"],
                 role=Role.consider,
                 description=entry["description"],
-                reason="Selective removal of devitalised surface tissue only.",
+                reason="Selective removal of devitalised surface tissue only (first 20 sq cm).",
+                evidence=[t.evidence for t in selective],
             )
         )
+        # The area debrided, when the note gives it with the debridement; else the wound's.
+        areas = _area(f, None)
+        measured = max([a for a in areas if a.debrided] or areas, key=lambda a: a.sq_cm, default=None)
+        units = _addon_units(measured.sq_cm, rs["area_step_sq_cm"]) if measured else 0
+        if measured and units:
+            codes.append(
+                RecommendedCode(
+                    code=entry["addon"],
+                    units=units,
+                    role=Role.consider,
+                    description=f"Add-on to {entry['code']}: each further {rs['area_step_sq_cm']} sq cm",
+                    reason=f"Area debrided {measured.sq_cm:g} sq cm: {units} unit(s) beyond the first {rs['area_step_sq_cm']} sq cm.",
+                    evidence=[measured.evidence],
+                )
+            )
     if TechniqueKind.nonselective in kinds:
         entry = rs["wound_care"]["nonselective"]
         codes.append(

@@ -313,6 +313,16 @@ def excisional(f: Findings) -> Criterion:
             evidence=_evidence(exc),
         )
     unspecified = [t for t in techniques if t.kind is TechniqueKind.debridement_unspecified]
+    selective = [t for t in techniques if t.kind is TechniqueKind.selective]
+    if selective and not _deep_removal(f):
+        # The note names its debridement non-excisional in its own words; an unspecified
+        # "debridement" elsewhere is that one (ruleset decision documented-nonexcisional).
+        return Criterion(
+            id=cid,
+            status=Status.not_met,
+            reason=f"Non-excisional debridement documented: {_quotes(selective)} (removal of surface tissue only).",
+            evidence=_evidence(selective),
+        )
     if unspecified:
         return Criterion(
             id=cid,
@@ -329,6 +339,11 @@ def excisional(f: Findings) -> Criterion:
             evidence=_evidence(techniques),
         )
     return Criterion(id=cid, status=Status.not_met, reason="No debridement is documented.", evidence=[])
+
+
+def _deep_removal(f: Findings) -> bool:
+    """Subcutaneous tissue, fascia or muscle documented as removed today."""
+    return any(LAYER_DEPTH[layer.layer] >= LAYER_DEPTH[Layer.subcutaneous] for layer in removed_layers(f))
 
 
 def removed_layers(f: Findings, exclude: frozenset[Region] = frozenset()) -> list[LayerFinding]:
