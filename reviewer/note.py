@@ -252,7 +252,7 @@ def _fields_end_with_their_line(
     out: list[tuple[int, int, str, str]] = []
     for i, item in enumerate(found):
         out.append(item)
-        start, body_start, name, _ = item
+        _, body_start, name, _ = item
         if name not in _LINE_FIELDS:
             continue
         line_end = norm.find("\n", body_start)
