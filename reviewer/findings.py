@@ -74,7 +74,8 @@ class Region(StrEnum):
     mons_pubis = "mons_pubis"
     perineum = "perineum"
     bartholin_gland = "bartholin_gland"
-    perianal = "perianal"  # perianal, perirectal, ischiorectal
+    perianal = "perianal"  # perianal skin, anal verge
+    ischiorectal = "ischiorectal"  # ischiorectal/ischioanal fossa, perirectal, supralevator
     groin = "groin"
     abdominal_wall = "abdominal_wall"
     thigh = "thigh"
@@ -195,6 +196,8 @@ class ProcedureKind(StrEnum):
     cystostomy = "cystostomy"
     mesh_removal = "mesh_removal"  # infected prosthetic material or mesh, abdominal wall
     testicular_pouch = "testicular_pouch"
+    fistulotomy = "fistulotomy"  # fistula-in-ano laid open (with an abscess drainage: 46060)
+    incision_drainage_complex = "incision_drainage_complex"  # complicated, or several abscesses
 
 
 class OtherProcedure(Finding):
@@ -227,8 +230,15 @@ class Sex(StrEnum):
     female = "F"
 
 
+class SexBasis(StrEnum):
+    stated = "stated"  # "58-year-old man", "Sex: F", "Mrs."
+    anatomy = "anatomy"  # scrotum, testes, penis / vulva, labia, vagina
+    pronoun = "pronoun"  # he, his / she, her
+
+
 class SexStatement(Finding):
     sex: Sex
+    basis: SexBasis = SexBasis.stated
 
 
 class Findings(BaseModel):

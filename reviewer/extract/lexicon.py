@@ -93,6 +93,8 @@ class Lexicon:
     layer_kept_in_clause: re.Pattern[str]
     areas: tuple[re.Pattern[str], ...]
     postop_same: re.Pattern[str]
+    sex_pronouns: tuple[tuple[str, re.Pattern[str]], ...]
+    sex_anatomy: tuple[tuple[str, re.Pattern[str]], ...]
 
     def find(self, norm: str) -> list[Target]:
         """All targets, with spans contained in a longer span of the same category dropped."""
@@ -151,4 +153,6 @@ def load_lexicon() -> Lexicon:
         layer_kept_in_clause=_bounded(raw["layer_kept_in_clause"]),
         areas=tuple(re.compile(flexible_spaces(p)) for p in raw["areas"]),
         postop_same=re.compile("|".join(raw["postop_same"])),
+        sex_pronouns=tuple((sex, _bounded(words)) for sex, words in raw["sex_pronouns"].items()),
+        sex_anatomy=tuple((sex, _bounded(words)) for sex, words in raw["sex_anatomy"].items()),
     )

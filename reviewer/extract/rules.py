@@ -32,6 +32,7 @@ from reviewer.findings import (
     RepeatKind,
     Sepsis,
     Sex,
+    SexBasis,
     SexStatement,
     Site,
     SiteRole,
@@ -210,7 +211,7 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
             elif t.category == "comorbidities":
                 chronic = Assertion.present if status in _CHRONIC_OK else status
                 comorbidities.append(Comorbidity(evidence=e, assertion=chronic, name=t.value))
-            elif t.category == "sex":
+            elif t.category == "sex" and status is not Assertion.other_person:
                 sex.append(SexStatement(evidence=e, assertion=Assertion.present, sex=Sex(t.value)))
 
     return Findings(
@@ -226,7 +227,7 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
         organisms=organisms,
         sepsis=sepsis,
         comorbidities=comorbidities,
-        sex=sex,
+        sex=sex + _sex_clues(note, lex),
     )
 
 
@@ -236,8 +237,8 @@ def _site_role(section: str, kinds: set[str], necrosis: bool, inspected: bool) -
     (ruleset decision field-needs-removal); involved when described there as necrotic; named
     only in a diagnosis, the indications or the exam, it is merely mentioned (ruleset decision
     site-from-necrotic-field)."""
-    if section == "hpi" and kinds & _TREATING:
-        return SiteRole.debrided  # a progress note's S: "perineal wound debrided"
+    if section in ("hpi", "assessment") and kinds & _TREATING:
+        return SiteRole.debrided  # a progress note's "S: perineal wound debrided", "A: abscess, drained"
     if section not in OPERATIVE:
         return SiteRole.mentioned
     if kinds & _REMOVING or (kinds & _OPENING and not inspected):
@@ -332,6 +333,27 @@ def evidence_at(note: Note, start: int, end: int) -> Evidence:
     return Evidence(
         quote=note.text[t_start:t_end], start=t_start, end=t_end, section=note.section_at(start).name
     )
+
+
+def _sex_clues(note: Note, lex: Lexicon, per_sex: int = 3) -> list[SexStatement]:
+    """Anatomy and pronouns that tell the patient's sex when the note does not state it
+    (ruleset decision sex-from-note), as evidence: the first few anatomy words of each sex
+    (the rule layer weighs them), and the pronouns of one sex when they clearly outnumber the
+    other's (at least two, and three times as many). Family-history sections are skipped."""
+
+    def matches(pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        return [m for m in pattern.finditer(note.norm) if note.section_at(m.start()).name != "family_history"]
+
+    def clue(m: re.Match[str], sex: str, basis: SexBasis) -> SexStatement:
+        return SexStatement(evidence=evidence_at(note, m.start(), m.end()), sex=Sex(sex), basis=basis)
+
+    clues = [clue(m, sex, SexBasis.anatomy) for sex, p in lex.sex_anatomy for m in matches(p)[:per_sex]]
+    pronouns = {sex: matches(p) for sex, p in lex.sex_pronouns}
+    for sex, found in pronouns.items():
+        others = sum(len(v) for k, v in pronouns.items() if k != sex)
+        if len(found) >= 2 and len(found) >= 3 * others:
+            clues.extend(clue(m, sex, SexBasis.pronoun) for m in found[:per_sex])
+    return clues
 
 
 def _postop_same(note: Note, lex: Lexicon) -> Evidence | None:

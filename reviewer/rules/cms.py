@@ -64,6 +64,10 @@ class CmsTables:
     mue_adjudication: Mapping[str, int]  # MAI: 1 per claim line, 2 and 3 per date of service
     addons: Mapping[str, frozenset[str]]
     global_period: Mapping[str, str]
+    codes: frozenset[str]  # every code some table names: a code outside them is not checked
+
+    def knows(self, code: str) -> bool:
+        return code in self.codes
 
     def ptp(self, code_a: str, code_b: str) -> PtpEdit | None:
         """The NCCI pair for two codes, whichever of them is column 1."""
@@ -149,6 +153,10 @@ def _read_tables(root: Traversable) -> CmsTables:
         mue_adjudication=MappingProxyType(mai),
         addons=MappingProxyType({k: frozenset(v) for k, v in addon_sets.items()}),
         global_period=MappingProxyType(global_period),
+        codes=frozenset(
+            {c for pair in ptp for c in pair} | set(mue) | set(global_period) | set(addon_sets)
+            | {c for v in addon_sets.values() for c in v}
+        ),
     )
 
 

@@ -249,32 +249,7 @@ def _drainage_or_wound_care(
     kinds = {t.kind for t in procedural(f.techniques)}
     codes: list[RecommendedCode] = []
     if TechniqueKind.incision_drainage in kinds:
-        drained: list[Site | None] = [*field.sites] or [
-            s for s in f.sites if s.assertion is Assertion.present
-        ]
-        table = rs["drainage_by_region"]
-        seen: set[str] = set()
-        for site in drained or [None]:
-            region = site.region.value if site else "default"
-            entry = table.get(region, table["default"])
-            if sex is Sex.male and "male" in entry:
-                entry = entry["male"]
-            for rule in rs.get("drainage_by_words", []):
-                if site and rule["region"] == region and re.search(rule["words"], site.evidence.quote, re.I):
-                    entry = rule
-            if entry["code"] in seen:
-                continue
-            seen.add(entry["code"])
-            where = f" of the {region.replace('_', ' ')}" if site else ""
-            codes.append(
-                RecommendedCode(
-                    code=entry["code"],
-                    role=Role.consider,
-                    description=entry["description"],
-                    reason=f"Incision and drainage only{where}.",
-                    evidence=[site.evidence] if site else [],
-                )
-            )
+        codes.extend(_drainage(f, field, rs, sex))
     if TechniqueKind.selective in kinds:
         entry = rs["wound_care"]["selective"]
         selective = [t for t in procedural(f.techniques) if t.kind is TechniqueKind.selective]
@@ -310,6 +285,39 @@ def _drainage_or_wound_care(
                 role=Role.consider,
                 description=entry["description"],
                 reason="Non-selective wound care only.",
+            )
+        )
+    return codes
+
+
+def _drainage(f: Findings, field: Field, rs: dict[str, Any], sex: Sex | None) -> list[RecommendedCode]:
+    """The drainage code of each region drained (ruleset decision drainage-by-site)."""
+    drained: list[Site | None] = [*field.sites] or [s for s in f.sites if s.assertion is Assertion.present]
+    done = {p.kind for p in procedural(f.procedures)}
+    table = rs["drainage_by_region"]
+    codes: list[RecommendedCode] = []
+    seen: set[str] = set()
+    for site in drained or [None]:
+        region = site.region.value if site else "default"
+        entry = table.get(region, table["default"])
+        if sex is Sex.male and "male" in entry:
+            entry = entry["male"]
+        for kind, variant in entry.get("with", {}).items():
+            if ProcedureKind(kind) in done:
+                entry = variant
+        if "complex" in entry and ProcedureKind.incision_drainage_complex in done:
+            entry = entry["complex"]
+        if entry["code"] in seen:
+            continue
+        seen.add(entry["code"])
+        where = f" of the {region.replace('_', ' ')}" if site else ""
+        codes.append(
+            RecommendedCode(
+                code=entry["code"],
+                role=Role.consider,
+                description=entry["description"],
+                reason=f"Incision and drainage only{where}.",
+                evidence=[site.evidence] if site else [],
             )
         )
     return codes

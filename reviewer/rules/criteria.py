@@ -38,6 +38,8 @@ NARRATIVE = OPERATIVE - {"procedure"}
 # Progress notes report the day's procedure under S: ("second look, wound debrided").
 TECHNIQUE_SECTIONS = OPERATIVE | {"hpi"}
 SEPARATE_REGIONS = frozenset({Region.thigh, Region.buttock, Region.other})
+# Perianal skin and the ischiorectal/perirectal spaces (policy: C2 unclear when alone).
+ANORECTAL = frozenset({Region.perianal, Region.ischiorectal})
 
 
 def usable(finding: Finding) -> bool:
@@ -117,6 +119,19 @@ def necrotizing_infection(f: Findings) -> Criterion:
             status=Status.not_met,
             reason=f"NSTI negated or ruled out at operation: {_quotes(negated_after)}.",
             evidence=_evidence(negated_after),
+        )
+    unnamed = [m for m in working if m.type is NstiType.genital_gangrene]
+    if unnamed and len(unnamed) == len(working) and not suspected:
+        # Necrotic genital or perineal tissue with no infection named: the diagnosis is the
+        # surgeon's to make, whatever the signs (ruleset decision genital-necrosis-unnamed).
+        return Criterion(
+            id=cid,
+            status=Status.unclear,
+            reason=(
+                f"Necrosis of the genitalia/perineum is described ({_quotes(unnamed)}) but no necrotizing "
+                "infection is named; the diagnosis needs the surgeon's answer."
+            ),
+            evidence=_evidence([*unnamed, *indicators]),
         )
     if (working or suspected) and indicators:
         return Criterion(
@@ -212,7 +227,7 @@ def debrided_field(f: Findings) -> Field:
         sites=tuple(sites),
         genital_perineal=bool(regions & GENITAL_PERINEAL),
         abdominal_wall=Region.abdominal_wall in regions,
-        perianal=Region.perianal in regions,
+        perianal=bool(regions & ANORECTAL),
         groin=Region.groin in regions,
         separate=separate,
         contiguous=contiguous,
@@ -247,7 +262,7 @@ def site(f: Findings, field: Field, technique: Criterion) -> Criterion:
         )
     if field.genital_perineal:
         extra = " Groin contiguous with the field rides inside it." if field.groin else ""
-        gp = [s for s in field.sites if s.region in GENITAL_PERINEAL or s.region is Region.perianal]
+        gp = [s for s in field.sites if s.region in GENITAL_PERINEAL or s.region in ANORECTAL]
         return Criterion(
             id=cid,
             status=Status.met,

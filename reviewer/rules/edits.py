@@ -22,7 +22,7 @@ import yaml
 from reviewer.decision import Edit, RecommendedCode, Role, Severity, Verdict
 from reviewer.findings import Sex
 from reviewer.rules.cms import CmsTables, PtpEdit
-from reviewer.rules.icd10 import icd10_release, is_billable, sex_of_code
+from reviewer.rules.icd10 import exists, icd10_release, is_billable, sex_of_code
 
 __all__ = [
     "ClaimEditRules",
@@ -36,6 +36,12 @@ RULESET = "ruleset"
 RULES_FILE = "claim_edits.yaml"
 
 _SEX_WORD = {Sex.male: "male", Sex.female: "female"}
+# What each NSTI family code's field is, for the coder reading a wrong-code edit.
+_FIELD_NAMES = {
+    "11004": "genitalia/perineum",
+    "11005": "abdominal wall only",
+    "11006": "larger field: genitalia/perineum with abdominal wall",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class ClaimedCode:
     units: int = 1
     modifiers: tuple[str, ...] = ()
     is_icd10: bool = False
+    malformed: bool = False  # code-shaped but in no known form ("1100", "11004-X"): warned, not edited
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,6 +107,8 @@ _PROCEDURE = re.compile(
 # ICD-10-CM, dotted ("N49.3") or not ("N493"); letter + 4 digits is read as HCPCS above.
 _DIAGNOSIS = re.compile(r"(?P<category>[A-Z]\d[0-9A-Z])(?:\.?(?P<rest>[0-9A-Z]{1,4}))?")
 _MODIFIER = re.compile(r"[0-9A-Z]{2}")
+# A typo of a code ("1100", "11004-X", "N49.33.1") rather than words: a warning, not an error.
+_CODE_SHAPED = re.compile(r"[0-9A-Z][0-9A-Z.:\-X* ]{1,14}")
 
 
 def parse_claimed(codes: Sequence[str]) -> list[ClaimedCode]:
@@ -131,6 +140,8 @@ def _parse_one(item: str) -> ClaimedCode:
     if m := _DIAGNOSIS.fullmatch(text):
         code = m["category"] + (f".{m['rest']}" if m["rest"] else "")
         return ClaimedCode(code=code, is_icd10=True)
+    if _CODE_SHAPED.fullmatch(text) and any(c.isdigit() for c in text):
+        return ClaimedCode(code=text, malformed=True)
     raise ValueError(
         f"claimed code {item!r} is not in a known form: expected a CPT/HCPCS code such as "
         "11004, 11043-XS or 11004x2, or an ICD-10-CM code such as N49.3"
@@ -147,20 +158,39 @@ def claim_edits(
     recommended: list[RecommendedCode],
     sex: Sex | None,
     tables: CmsTables,
+    separate_site: bool = False,
     rules: ClaimEditRules | None = None,
 ) -> list[Edit]:
-    """Edits on the claim: coding (over/under), NCCI pairs, MUEs, add-ons, diagnosis checks."""
+    """Edits on the claim: unknown codes, coding (over/under, wrong family code), NCCI pairs,
+    MUEs, add-ons, diagnosis checks. `separate_site`: the note documents a separate,
+    non-contiguous region debrided (what an XS/59 modifier needs)."""
     policy = rules or load_claim_edit_rules()
-    procedures = [c for c in claimed if not c.is_icd10]
-    diagnoses = [c for c in claimed if c.is_icd10]
-    edits: list[Edit] = []
+    unknown = [c for c in claimed if c.malformed or (not c.is_icd10 and not _known(c.code, tables, policy))]
+    edits = [_unknown_edit(c) for c in unknown]
+    procedures = [c for c in claimed if not c.is_icd10 and c not in unknown]
+    diagnoses = [c for c in claimed if c.is_icd10 and not c.malformed]
     if procedures:
         edits += _coding_edits(procedures, verdict, recommended, policy)
-        edits += _ptp_edits(procedures, tables, policy)
+        edits += _ptp_edits(procedures, tables, policy, separate_site)
         edits += _mue_edits(procedures, tables)
         edits += _addon_edits(procedures, tables, policy)
     edits += _diagnosis_edits(diagnoses, sex)
     return edits
+
+
+def _known(code: str, tables: CmsTables, policy: ClaimEditRules) -> bool:
+    return tables.knows(code) or code in policy.nsti_family or code in policy.lower_codes
+
+
+def _unknown_edit(line: ClaimedCode) -> Edit:
+    if line.malformed:
+        message = (
+            f"{line.code} is not a code in a known form (CPT/HCPCS such as 11004 or 11043-XS, "
+            "ICD-10-CM such as N49.3): check the claim line."
+        )
+    else:
+        message = f"{line.code} is not in the CMS tables this review checks against: confirm the code."
+    return Edit(kind="unknown_code", severity=Severity.warning, codes=[line.code], message=message, source=RULESET)
 
 
 def _coding_edits(
@@ -188,12 +218,18 @@ def _coding_edits(
             continue
         # Pending a query: 11004 under a `query` verdict, 11005/11006 offered as "consider".
         pending = verdict is Verdict.query if code == policy.target else code in considered
+        family = [p for p in others if p in policy.nsti_family]
+        kind = "overcoding"
         if pending:
             others = []
             message = (
                 f"{code} is claimed but the documentation does not yet support it; "
                 "answer the physician query before billing it."
             )
+        elif family:
+            kind = "wrong_code"
+            named = [f"{p} ({_FIELD_NAMES.get(p, 'another field')})" for p in family]
+            message = f"Wrong code: {_join(named)} is supported, not {code}."
         elif others:
             message = f"{code} is claimed but the documentation supports {_join(others)} instead."
         else:
@@ -201,7 +237,7 @@ def _coding_edits(
         named_instead.update(others)
         edits.append(
             Edit(
-                kind="overcoding",
+                kind=kind,
                 severity=Severity.error,
                 codes=[code, *others],
                 message=message,
@@ -234,7 +270,9 @@ def _coding_edits(
     return edits
 
 
-def _ptp_edits(procedures: Sequence[ClaimedCode], tables: CmsTables, policy: ClaimEditRules) -> list[Edit]:
+def _ptp_edits(
+    procedures: Sequence[ClaimedCode], tables: CmsTables, policy: ClaimEditRules, separate_site: bool
+) -> list[Edit]:
     modifiers: dict[str, set[str]] = {}
     for line in procedures:
         modifiers.setdefault(line.code, set()).update(line.modifiers)
@@ -243,12 +281,16 @@ def _ptp_edits(procedures: Sequence[ClaimedCode], tables: CmsTables, policy: Cla
         pair = tables.ptp(a, b)
         if pair is None or pair.modifier_indicator not in (0, 1):
             continue
-        edits.append(_ptp_edit(pair, modifiers, tables, policy))
+        edits.append(_ptp_edit(pair, modifiers, tables, policy, separate_site))
     return edits
 
 
 def _ptp_edit(
-    pair: PtpEdit, modifiers: Mapping[str, set[str]], tables: CmsTables, policy: ClaimEditRules
+    pair: PtpEdit,
+    modifiers: Mapping[str, set[str]],
+    tables: CmsTables,
+    policy: ClaimEditRules,
+    separate_site: bool,
 ) -> Edit:
     col1, col2 = pair.column1, pair.column2
     codes = [col1, col2]
@@ -271,6 +313,19 @@ def _ptp_edit(
         for mod in sorted(modifiers.get(code, ()))
         if mod in policy.bypass_modifiers
     ]
+    if bypass and not separate_site:
+        code, mod = bypass[0]
+        return Edit(
+            kind="separate_site_not_documented",
+            severity=Severity.error,
+            codes=codes,
+            message=(
+                f"{code}-{mod} is claimed with {col1 if code == col2 else col2}, but no separate site is "
+                f"documented: modifier {mod} needs a separate, non-contiguous region debrided, and without it "
+                f"{col2} is bundled into {col1} ({why})."
+            ),
+            source=source,
+        )
     if bypass:
         code, mod = bypass[0]
         return Edit(
@@ -353,6 +408,12 @@ def _diagnosis_edits(diagnoses: Sequence[ClaimedCode], sex: Sex | None) -> list[
     edits: list[Edit] = []
     for line in diagnoses:
         code = line.code
+        if not exists(code):
+            edits.append(_unknown_edit(line).model_copy(update={
+                "message": f"{code} is not an ICD-10-CM code in the {icd10_release()} release: confirm the code.",
+                "source": icd10_release(),
+            }))
+            continue
         if not is_billable(code):
             edits.append(
                 Edit(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from reviewer.decision import Criterion, CriterionId, Decision, Flag, Role, Status, Verdict
-from reviewer.findings import Alignment, Assertion, Findings, RepeatKind, Sex
+from reviewer.decision import Criterion, CriterionId, Decision, Edit, Flag, Role, Severity, Status, Verdict
+from reviewer.findings import Alignment, Assertion, Findings, RepeatKind, Sex, SexBasis, SexStatement
 from reviewer.rules import codes as code_rules
 from reviewer.rules import criteria as c
 from reviewer.rules.cms import load_tables
@@ -15,12 +15,28 @@ from reviewer.rules.queries import draft
 from reviewer.rules.ruleset import load_ruleset
 
 
+def note_sex(findings: Findings) -> tuple[Sex | None, list[SexStatement]]:
+    """The patient's sex as the note tells it, with its evidence (ruleset decision
+    sex-from-note): stated words first ("58-year-old man", "Sex: F"), else sex-specific anatomy,
+    else pronouns. A basis that points both ways tells nothing."""
+    clues = [s for s in findings.sex if s.evidence.alignment not in (Alignment.unaligned, Alignment.mismatch)]
+    for basis in (SexBasis.stated, SexBasis.anatomy, SexBasis.pronoun):
+        told = [s for s in clues if s.basis is basis and s.assertion is not Assertion.other_person]
+        sexes = {s.sex for s in told}
+        if len(sexes) == 1:
+            return sexes.pop(), told
+        if len(sexes) > 1:
+            return None, told
+    return None, []
+
+
 def patient_sex(findings: Findings, sex: Sex | None) -> Sex | None:
-    """The caller's sex wins; otherwise the sex the note states."""
-    if sex is not None:
-        return sex
-    stated = c.present(findings.sex)
-    return stated[0].sex if stated else None
+    """The caller's sex when it agrees with the note (or the note does not tell); the note's
+    when the caller gives none; unknown when they disagree (an edit says so)."""
+    told, _ = note_sex(findings)
+    if sex is None:
+        return told
+    return sex if told in (None, sex) else None
 
 
 def evaluate_criteria(findings: Findings) -> tuple[list[Criterion], c.Field]:
@@ -80,14 +96,44 @@ def decide(
         recommended_codes=recommended,
         icd10=suggest_icd10(_confirmed(findings, by_id), who, nsti_confirmed),
         queries=draft(findings, criteria, recommended, rs),
-        edits=claim_edits(
-            list(claimed), verdict=verdict, recommended=recommended, sex=who, tables=load_tables()
-        )
-        if claimed
-        else [],
+        edits=_sex_edits(findings, sex)
+        + (
+            claim_edits(
+                list(claimed),
+                verdict=verdict,
+                recommended=recommended,
+                sex=sex or who,
+                tables=load_tables(),
+                separate_site=bool(field.separate),
+            )
+            if claimed
+            else []
+        ),
         flags=_flags(findings, field, by_id[CriterionId.excisional]),
         ruleset_version=str(rs["version"]),
     )
+
+
+def _sex_edits(findings: Findings, sex: Sex | None) -> list[Edit]:
+    """The sex given with the claim against the sex the note tells (ruleset decision
+    sex-from-note); when they disagree no sex-specific diagnosis is suggested."""
+    told, evidence = note_sex(findings)
+    if sex is None or told is None or told is sex:
+        return []
+    words = {Sex.male: "male", Sex.female: "female"}
+    quotes = ", ".join(dict.fromkeys(f'"{s.evidence.quote}"' for s in evidence[:3]))
+    return [
+        Edit(
+            kind="sex_contradicts_note",
+            severity=Severity.warning,
+            codes=[],
+            message=(
+                f"The claim gives the patient's sex as {words[sex]}, but the note reads {words[told]} "
+                f"({quotes}): confirm it before billing; sex-specific diagnoses are not suggested meanwhile."
+            ),
+            source="ruleset",
+        )
+    ]
 
 
 def _mark_disagreements(criteria: list[Criterion], parts: Mapping[str, Findings]) -> list[Criterion]:

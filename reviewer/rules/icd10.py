@@ -36,6 +36,7 @@ from reviewer.findings import (
 
 __all__ = [
     "Icd10Map",
+    "exists",
     "icd10_release",
     "is_billable",
     "load_icd10_map",
@@ -197,6 +198,12 @@ def parse_icd10_map(data: Mapping[str, Any]) -> Icd10Map:
 
 def _icd() -> ModuleType:
     return importlib.import_module("simple_icd_10_cm")
+
+
+@lru_cache(maxsize=4096)
+def exists(code: str) -> bool:
+    """True when `code` is a code or category of the installed ICD-10-CM release."""
+    return bool(_icd().is_valid_item(_normalise(code)))
 
 
 @lru_cache(maxsize=4096)

@@ -11,14 +11,14 @@ from reviewer.rules.criteria import present
 
 # What to cite for each criterion when it is unclear.
 _INDICATORS = {
-    CriterionId.necrotizing_infection: ("nsti", "nsti_indicators"),
+    CriterionId.necrotizing_infection: ("nsti", "nsti_indicators", "sepsis", "comorbidities"),
     CriterionId.site: ("sites",),
     CriterionId.excisional: ("techniques",),
     CriterionId.depth: ("layers",),
 }
 
 
-def _indicators(f: Findings, cid: CriterionId, limit: int = 4) -> list[Evidence]:
+def _indicators(f: Findings, cid: CriterionId, limit: int = 6) -> list[Evidence]:
     """What the note does say about the criterion: findings asserted present, then suspected."""
     out: dict[tuple[str, int, int], Evidence] = {}
     for name in _INDICATORS[cid]:
