@@ -154,7 +154,10 @@ def _read_tables(root: Traversable) -> CmsTables:
         addons=MappingProxyType({k: frozenset(v) for k, v in addon_sets.items()}),
         global_period=MappingProxyType(global_period),
         codes=frozenset(
-            {c for pair in ptp for c in pair} | set(mue) | set(global_period) | set(addon_sets)
+            {c for pair in ptp for c in pair}
+            | set(mue)
+            | set(global_period)
+            | set(addon_sets)
             | {c for v in addon_sets.values() for c in v}
         ),
     )

@@ -115,8 +115,13 @@ def recommend(
         entry = rs["families"][family]
         all_met = c1 is Status.met and c3 is Status.met and c4 is Status.met and c2 is not Status.unclear
         modifier, why = _global_modifier(f, rs)
+        unclear = [cid.value.replace("_", " ") for cid, status in st.items() if status is Status.unclear]
         because = (
-            "All four criteria met." if all_met else "If the physician query confirms the unclear criteria."
+            entry["reason"]
+            if all_met
+            else f"If the physician query confirms what is unclear ({', '.join(unclear)})."
+            if unclear
+            else "Pending review."
         )
         codes.append(
             RecommendedCode(

@@ -75,8 +75,9 @@ def necrotizing_infection(f: Findings) -> Criterion:
     cid = CriterionId.necrotizing_infection
     mentions = [m for m in f.nsti if usable(m)]
 
-    # "Scrotal gangrene" without an NSTI term is a working diagnosis wherever it is written
-    # (ruleset decision genital-gangrene-is-suspected).
+    # "Scrotal gangrene" or "necrotic scrotum" without an NSTI term never concludes anything
+    # (ruleset decision genital-necrosis-unnamed).
+
     def concluded(m: NstiMention) -> bool:
         return m.evidence.section in CONFIRMING_SECTIONS and m.type is not NstiType.genital_gangrene
 

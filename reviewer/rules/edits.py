@@ -190,7 +190,9 @@ def _unknown_edit(line: ClaimedCode) -> Edit:
         )
     else:
         message = f"{line.code} is not in the CMS tables this review checks against: confirm the code."
-    return Edit(kind="unknown_code", severity=Severity.warning, codes=[line.code], message=message, source=RULESET)
+    return Edit(
+        kind="unknown_code", severity=Severity.warning, codes=[line.code], message=message, source=RULESET
+    )
 
 
 def _coding_edits(
@@ -409,10 +411,14 @@ def _diagnosis_edits(diagnoses: Sequence[ClaimedCode], sex: Sex | None) -> list[
     for line in diagnoses:
         code = line.code
         if not exists(code):
-            edits.append(_unknown_edit(line).model_copy(update={
-                "message": f"{code} is not an ICD-10-CM code in the {icd10_release()} release: confirm the code.",
-                "source": icd10_release(),
-            }))
+            edits.append(
+                _unknown_edit(line).model_copy(
+                    update={
+                        "message": f"{code} is not an ICD-10-CM code in the {icd10_release()} release: confirm the code.",
+                        "source": icd10_release(),
+                    }
+                )
+            )
             continue
         if not is_billable(code):
             edits.append(

@@ -178,8 +178,8 @@ def _summary(verdict: Verdict, criteria: Sequence[Criterion]) -> str:
     failing = [k for k in criteria if k.status is Status.not_met]
     unclear = [k for k in criteria if k.status is Status.unclear]
     if verdict is Verdict.not_supported:
-        return "CPT 11004 is not supported: " + " ".join(k.reason for k in failing)
-    return "CPT 11004 needs a physician query: " + " ".join(k.reason for k in unclear)
+        return "CPT 11004 is not supported. " + " ".join(k.reason for k in failing)
+    return "CPT 11004 needs a physician query. " + " ".join(k.reason for k in unclear)
 
 
 def _repeat_flags(f: Findings, debrided_today: bool) -> list[Flag]:
