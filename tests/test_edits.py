@@ -28,12 +28,14 @@ def run(
     verdict: Verdict = Verdict.supported,
     recommended: list[RecommendedCode] | None = None,
     sex: Sex | None = Sex.male,
+    separate_site: bool = False,
 ) -> list[Edit]:
     return claim_edits(
         parse_claimed(claim),
         verdict=verdict,
         recommended=primary("11004") if recommended is None else recommended,
         sex=sex,
+        separate_site=separate_site,
         tables=tables,
     )
 
@@ -74,11 +76,21 @@ def test_parse_claimed_other_code_shapes() -> None:
     ]
 
 
-@pytest.mark.parametrize("bad", ["", "1100", "110044", "N49.3-XS", "debridement", "11004x0"])
-def test_parse_claimed_rejects_unknown_forms_naming_the_item(bad: str) -> None:
+@pytest.mark.parametrize("bad", ["", "debridement", "11004x0", "fascia/11004!"])
+def test_parse_claimed_rejects_what_is_not_a_code_naming_the_item(bad: str) -> None:
     with pytest.raises(ValueError, match=repr(bad).replace("*", r"\*")) as info:
         parse_claimed(["11004", bad])
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("typo", ["1100", "110044", "N49.3-XS"])
+def test_a_code_shaped_typo_is_kept_as_malformed_and_warned(typo: str) -> None:
+    lines = parse_claimed(["11004", typo])
+    assert lines[1] == ClaimedCode(typo, malformed=True)
+    edits = claim_edits(lines, verdict=Verdict.supported, recommended=[], sex=None, tables=load_tables())
+    unknown = [e for e in edits if e.kind == "unknown_code"]
+    assert [e.codes for e in unknown] == [[typo]]
+    assert unknown[0].severity is Severity.warning
 
 
 # --- clean claims ----------------------------------------------------------------------------
@@ -124,9 +136,18 @@ def test_bundled_pair_without_modifier_is_a_warning(tables: CmsTables) -> None:
 @pytest.mark.parametrize("claim", [["11004", "11043-XS"], ["11004-59", "11043"]])
 def test_bundled_pair_with_bypass_modifier_is_info(tables: CmsTables, claim: list[str]) -> None:
     recommended = [*primary("11004"), RecommendedCode(code="11043", role=Role.additional)]
-    [edit] = run(tables, claim, recommended=recommended)
+    [edit] = run(tables, claim, recommended=recommended, separate_site=True)
     assert (edit.kind, edit.severity) == ("ptp_modifier_required", Severity.info)
     assert "separate site" in edit.message
+
+
+@pytest.mark.parametrize("claim", [["11004", "11043-XS"], ["11004-59", "11043"]])
+def test_bypass_modifier_without_a_documented_separate_site_is_an_error(
+    tables: CmsTables, claim: list[str]
+) -> None:
+    [edit] = run(tables, claim)
+    assert (edit.kind, edit.severity) == ("separate_site_not_documented", Severity.error)
+    assert "no separate site is documented" in edit.message
 
 
 def test_graft_bed_preparation_is_column_1_over_11004(tables: CmsTables) -> None:
@@ -203,11 +224,11 @@ def test_overcoding_when_11004_is_not_supported(tables: CmsTables, verdict: Verd
     assert edit.source == "ruleset"
 
 
-def test_overcoding_when_another_family_code_is_recommended(tables: CmsTables) -> None:
+def test_wrong_code_when_another_family_code_is_recommended(tables: CmsTables) -> None:
     edits = run(tables, ["11004"], verdict=Verdict.not_supported, recommended=primary("11006"))
-    assert kinds(edits) == ["overcoding"]  # no separate undercoding edit for 11006
+    assert kinds(edits) == ["wrong_code"]  # no separate undercoding edit for 11006
     assert edits[0].codes == ["11004", "11006"]
-    assert "11006" in edits[0].message
+    assert edits[0].message.startswith("Wrong code: 11006 (larger field")
 
 
 def test_undercoding_lower_code_claimed_when_11004_is_supported(tables: CmsTables) -> None:
@@ -235,7 +256,7 @@ def test_separate_site_lower_code_is_not_undercoding(tables: CmsTables) -> None:
         *primary("11004"),
         RecommendedCode(code="11043", modifiers=["XS"], role=Role.additional),
     ]
-    edits = run(tables, ["11004", "11043-XS"], recommended=recommended)
+    edits = run(tables, ["11004", "11043-XS"], recommended=recommended, separate_site=True)
     assert [(e.kind, e.severity) for e in edits] == [("ptp_modifier_required", Severity.info)]
 
 

@@ -69,3 +69,54 @@ def test_sentences_break_at_list_items_and_blank_lines() -> None:
     spans = [text[a:b] for a, b in Note(text).sentences]
     assert "1. Excisional debridement of scrotum" in spans
     assert "2. Wound VAC" in spans
+
+
+def test_matching_reads_what_a_reader_sees_and_maps_offsets_back() -> None:
+    text = "Fascia n\u00adot ex\u200bcised; ｆａｓｃｉａ n\u043et removed; \u2066not\u2069 taken; ﬁne."
+    note = Note(text)
+    assert "fascia not excised; fascia not removed; not taken; fine." in note.norm
+    for word in ("excised", "fascia not removed", "not taken", "fine"):
+        start = note.norm.index(word)
+        t_start, t_end = note.text_span(start, start + len(word))
+        assert normalise(text[t_start:t_end]) == word
+        assert note.norm_offset(t_start) == start
+
+
+def test_ascii_notes_keep_identical_offsets() -> None:
+    note = Note("PROCEDURE: Excisional debridement.\r\n")
+    assert note.text_span(3, 9) == (3, 9)
+    assert note.norm_offset(7) == 7
+
+
+def test_history_like_headers_are_history() -> None:
+    text = (
+        "PROCEDURE: Incision and drainage.\n"
+        "PRIOR SURGERIES: Skin graft 2019.\n"
+        "HOSPITAL COURSE: Suprapubic tube placed by urology.\n"
+        "HISTORY: Diabetes.\n"
+        "DESCRIPTION: Drained.\n"
+    )
+    names = [s.name for s in Note(text).sections]
+    assert names == ["procedure", "history", "history", "history", "description"]
+
+
+def test_hpi_of_an_operative_report_reads_as_indications_but_not_in_a_progress_note() -> None:
+    op = Note("HPI: scrotum debrided last week.\nFINDINGS: necrotic fascia.\n")
+    assert op.sections[0].name == "indications"
+    progress = Note("S: wound debrided this morning.\nO: afebrile.\n")
+    assert progress.sections[0].name == "hpi"
+
+
+def test_form_lines_are_statements_and_one_line_fields_end_with_their_line() -> None:
+    text = "Findings:\n  Crepitus: [ ] yes  [x] no\n  Sites: [x] scrotum\n"
+    note = Note(text)
+    spans = [text[a:b] for a, b in note.sentences]
+    assert "Crepitus: [ ] yes  [x] no" in spans
+    narrative = Note("The scrotum was examined.\nAssistant: Dr. A\nNecrotic fascia was excised.\n")
+    assert narrative.section_of(narrative.text.index("Necrotic")).name == "body"
+
+
+def test_run_on_text_is_cut_into_bounded_pieces_marked_run_on() -> None:
+    note = Note("word " * 1000)
+    assert max(b - a for a, b in note.sentences) <= 600
+    assert note.run_on

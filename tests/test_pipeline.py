@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reviewer import review
+from reviewer.decision import Verdict
 
 SAMPLE = Path(__file__).parent.parent / "eval" / "samples" / "seed-fournier.txt"
 
@@ -27,7 +28,7 @@ def test_seed_article_case(text: str) -> None:
     assert d.verdict.value == "supported"
     assert [c.code for c in d.recommended_codes if c.role.value == "primary"] == ["11004"]
     assert "N49.3" in [i.code for i in d.icd10]
-    assert "repeat_debridement" in [f.kind for f in d.flags]
+    assert [f.kind for f in d.flags] == ["planned_debridement"]  # an index operation
 
 
 def test_review_json_contract() -> None:
@@ -76,3 +77,49 @@ def test_import_is_cheap() -> None:
     code = "import sys, reviewer; print('spacy' in sys.modules, 'simple_icd_10_cm' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (None, "must be text"),
+        (b"Fournier's gangrene", "must be text"),
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("x" * 1_000_001, "limit"),
+        ("\x00\x01\x02 scrotum", "binary"),
+        ("12 34 56", "no words"),
+    ],
+)
+def test_review_validates_its_input_like_the_cli(bad: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as info:
+        review(bad)  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)
+
+
+def test_lone_surrogates_are_replaced_one_for_one() -> None:
+    text = "PROCEDURE: Excisional debridement of the scrotum \udcff for Fournier's gangrene."
+    r = review(text)
+    assert len(r.model_dump_json()) > 0  # serialises
+    for c in r.decision.criteria:
+        for e in c.evidence:
+            assert text[e.start : e.end] == e.quote
+
+
+def test_run_on_text_finishes_and_is_never_supported() -> None:
+    words = "necrotic fascia of the scrotum was not excised and fournier gangrene may be present "
+    r = review("PROCEDURE " + words * 2_500)  # 200 KB without a full stop
+    assert r.decision.verdict is not Verdict.supported
+
+
+def test_sex_comes_from_the_note_and_a_contradicting_claim_is_an_edit() -> None:
+    text = (
+        "POSTOPERATIVE DIAGNOSIS: Fournier's gangrene of the scrotum.\n"
+        "INDICATIONS: 61-year-old gentleman with diabetes.\n"
+        "DESCRIPTION: Necrotic scrotal skin, subcutaneous tissue and dartos fascia were excised sharply.\n"
+    )
+    assert [i.code for i in review(text).decision.icd10][:1] == ["N49.3"]
+    d = review(text, sex="F").decision
+    assert "sex_contradicts_note" in [e.kind for e in d.edits]
+    assert "N49.3" not in [i.code for i in d.icd10]
+    assert "M72.6" in [i.code for i in d.icd10]

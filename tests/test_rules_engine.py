@@ -17,6 +17,8 @@ from reviewer.findings import (
     OtherProcedure,
     ProcedureKind,
     Region,
+    RepeatDebridement,
+    RepeatKind,
     Sex,
     Site,
     SiteRole,
@@ -187,14 +189,101 @@ def test_overcoding_edit_when_11004_claimed_but_not_supported() -> None:
     assert "overcoding" in {e.kind for e in d.edits}
 
 
-def test_repeat_flag() -> None:
-    from reviewer.findings import RepeatDebridement, RepeatKind
-
+def test_repeat_and_planned_are_two_flags() -> None:
     n = NoteBuilder()
     kw = supported_findings(n)
     kw["repeat"] = [RepeatDebridement(evidence=n.ev("second look", "plan"), kind=RepeatKind.planned)]
+    assert [f.kind for f in decide(Findings(**kw)).flags] == ["planned_debridement"]
+    kw["repeat"].append(
+        RepeatDebridement(
+            evidence=n.ev("s/p debridement x2", "preoperative_diagnosis"), kind=RepeatKind.today
+        )
+    )
+    assert [f.kind for f in decide(Findings(**kw)).flags] == ["repeat_debridement", "planned_debridement"]
+    # a return only under a condition is neither
+    kw["repeat"] = [
+        RepeatDebridement(
+            evidence=n.ev("return to OR if worse", "plan"),
+            kind=RepeatKind.planned,
+            assertion=Assertion.possible,
+        )
+    ]
+    assert decide(Findings(**kw)).flags == []
+
+
+def test_a_dressing_change_after_debridements_repeats_nothing() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["techniques"] = [Technique(evidence=n.ev("dressing changed"), kind=TechniqueKind.packing_dressing)]
+    kw["layers"] = []
+    kw["repeat"] = [
+        RepeatDebridement(evidence=n.ev("s/p debridement 6/2", "assessment"), kind=RepeatKind.today)
+    ]
+    assert decide(Findings(**kw)).flags == []
+
+
+def test_a_region_the_title_names_but_the_narrative_only_inspected_is_not_in_the_field() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n, region=Region.abdominal_wall)
+    kw["sites"] += [
+        Site(evidence=n.ev("scrotum", "procedure"), region=Region.scrotum, role=SiteRole.debrided),
+        Site(evidence=n.ev("scrotal wound", "description"), region=Region.scrotum, role=SiteRole.examined),
+    ]
+    d = decide(Findings(**kw), sex=Sex.male)
+    assert primary(d) == ["11005"]
+
+
+def test_documented_selective_debridement_is_not_supported_with_97597_by_debrided_area() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["techniques"] = [
+        Technique(evidence=n.ev("selective debridement"), kind=TechniqueKind.selective),
+        Technique(evidence=n.ev("debrided"), kind=TechniqueKind.debridement_unspecified),
+    ]
+    kw["layers"] = []
+    kw["areas"] = [
+        Area(evidence=n.ev("9 x 7 cm"), sq_cm=63),
+        Area(evidence=n.ev("30 sq cm"), sq_cm=30, debrided=True),
+    ]
     d = decide(Findings(**kw))
-    assert [f.kind for f in d.flags] == ["repeat_debridement"]
+    assert d.verdict is Verdict.not_supported
+    assert statuses(d)[CriterionId.excisional] is Status.not_met
+    assert [(c.code, c.units) for c in d.recommended_codes] == [("97597", 1), ("97598", 1)]
+
+
+def test_drainage_codes_by_space_procedure_and_count() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n, region=Region.ischiorectal)
+    kw["techniques"] = [Technique(evidence=n.ev("incised and drained"), kind=TechniqueKind.incision_drainage)]
+    kw["layers"] = []
+    assert [c.code for c in decide(Findings(**kw)).recommended_codes] == ["46040"]
+    kw["procedures"] = [OtherProcedure(evidence=n.ev("fistulotomy"), kind=ProcedureKind.fistulotomy)]
+    assert [c.code for c in decide(Findings(**kw)).recommended_codes] == ["46060"]
+    kw = supported_findings(n, region=Region.perineum)
+    kw["techniques"] = [Technique(evidence=n.ev("incised and drained"), kind=TechniqueKind.incision_drainage)]
+    kw["layers"] = []
+    kw["procedures"] = [
+        OtherProcedure(evidence=n.ev("two abscesses"), kind=ProcedureKind.incision_drainage_complex)
+    ]
+    assert [c.code for c in decide(Findings(**kw), sex=Sex.male).recommended_codes] == ["10061"]
+
+
+def test_genital_necrosis_without_a_named_infection_is_queried_whatever_the_signs() -> None:
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["nsti"] = [
+        NstiMention(
+            evidence=n.ev("necrotic scrotum", "preoperative_diagnosis"), type=NstiType.genital_gangrene
+        )
+    ]
+    kw["nsti_indicators"] = [
+        NstiIndicator(evidence=n.ev("dishwater fluid", "findings"), kind="dishwater_fluid")
+    ]
+    d = decide(Findings(**kw), sex=Sex.male)
+    assert statuses(d)[CriterionId.necrotizing_infection] is Status.unclear
+    assert d.verdict is Verdict.query
+    assert [q.topic for q in d.queries] == ["necrotizing_infection"]
+    assert d.icd10 == [] or all(i.code not in ("N49.3", "M72.6") for i in d.icd10)
 
 
 def test_thigh_extension_not_called_separate_rides_inside_the_field() -> None:
