@@ -89,6 +89,8 @@ def _fold_char(c: str) -> str:
 def fold(text: str) -> tuple[str, array[int] | None]:
     """The text as a reader sees it (case kept) and, when its length differs from the
     original's, the offset in `text` of each character (plus one end sentinel)."""
+    # A Windows line end is one line end: its carriage return reads as a space.
+    text = text.replace("\r\n", " \n")
     if text.isascii():
         return text.translate(_FOLD), None
     parts: list[str] = []
