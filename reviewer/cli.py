@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from reviewer.inputs import NoteInputError, read_note
+from reviewer.inputs import NoteInputError, read_document
 
 app = typer.Typer(
     add_completion=False,
@@ -53,8 +53,16 @@ def write_atomically(path: Path, text: str) -> None:
 
 @app.command()
 def check(
-    note_file: Annotated[str, typer.Argument(metavar="NOTE_FILE|-", help="Note text file, or - for stdin.")],
-    sex: Annotated[str | None, typer.Option("--sex", help="Patient sex: M or F.")] = None,
+    note_file: Annotated[
+        str,
+        typer.Argument(
+            metavar="NOTE_FILE|-",
+            help="Note file (.txt, .rtf, .docx, .pdf, FHIR JSON, HL7 v2), or - for stdin.",
+        ),
+    ],
+    sex: Annotated[
+        str | None, typer.Option("--sex", help="Patient sex: M or F (default: from the message, if it says).")
+    ] = None,
     claimed: Annotated[
         str | None,
         typer.Option("--claimed", help="Claimed codes, comma-separated, e.g. 11004,11042-XS,N49.3"),
@@ -74,10 +82,11 @@ def check(
     from reviewer.pipeline import review
 
     try:
-        text, input_warnings = read_note(note_file)
+        document = read_document(note_file)
+        text, input_warnings = document.text, document.warnings + document.context_notes(sex)
         result = review(
             text,
-            sex=sex,
+            sex=sex if sex is not None else document.sex,
             claimed_codes=_split_codes(claimed),
             extractor=extractor.value,
             note_id=note_id or (Path(note_file).stem if note_file != "-" else None),
