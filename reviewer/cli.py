@@ -273,6 +273,73 @@ def eval_command(
         raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; keep 127.0.0.1 behind a reverse proxy.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)] = 8000,
+    root_path: Annotated[
+        str,
+        typer.Option(
+            "--root-path", help="URL prefix the reverse proxy serves the app under, e.g. /reviewer."
+        ),
+    ] = "",
+    workers: Annotated[
+        int, typer.Option("--workers", help="Worker processes (about one per core).", min=1)
+    ] = 1,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds one request may take, queueing included.", min=1)
+    ] = 120.0,
+) -> None:
+    """Serve the coder's page and the JSON API (POST /api/review; docs at /docs)."""
+    import ipaddress
+
+    import uvicorn
+
+    from reviewer.web.app import check_llm_config
+
+    try:
+        check_llm_config()
+    except ValueError as exc:
+        _fail(str(exc))
+    if root_path and not root_path.startswith("/"):
+        _fail(f"--root-path must start with '/', not {root_path!r}")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        typer.echo(
+            f"reviewer: warning: listening on {host}: anyone who can reach this port can send notes; "
+            "serve it behind the hospital's reverse proxy (TLS and sign-on)",
+            err=True,
+        )
+    os.environ["REVIEWER_SERVE_TIMEOUT"] = str(timeout)
+    uvicorn.run(
+        "reviewer.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        root_path=root_path.rstrip("/"),
+        workers=workers,
+        server_header=False,
+        date_header=False,
+        log_config=_serve_log_config(),
+    )
+
+
+def _serve_log_config() -> dict[str, object]:
+    """uvicorn's logging, plus the app's own logger (errors by type only, never note text)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, object] = {**LOGGING_CONFIG}
+    loggers = dict(LOGGING_CONFIG["loggers"])
+    loggers["reviewer"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["loggers"] = loggers
+    return config
+
+
 def main() -> None:
     """Entry point: no traceback reaches the user unless REVIEWER_DEBUG is set."""
     try:

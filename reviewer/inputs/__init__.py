@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from reviewer.inputs._document import FORMAT_NAMES, NoteDocument, detect_format, parse_document
 from reviewer.inputs._read import MAX_NOTE_BYTES, read_source
-from reviewer.inputs._text import MAX_NOTE_CHARS, NoteInputError, decode_note
+from reviewer.inputs._text import MAX_NOTE_CHARS, NoteInputError, check_text, decode_note
 
 __all__ = [
     "FORMAT_NAMES",
@@ -19,6 +19,7 @@ __all__ = [
     "MAX_NOTE_CHARS",
     "NoteDocument",
     "NoteInputError",
+    "check_text",
     "decode_note",
     "detect_format",
     "parse_document",
