@@ -299,12 +299,12 @@ def serve(
 
     from reviewer.web.app import check_llm_config
 
+    if root_path and not root_path.startswith("/"):
+        _fail(f"--root-path must start with '/', not {root_path!r}")
     try:
         check_llm_config()
     except ValueError as exc:
         _fail(str(exc))
-    if root_path and not root_path.startswith("/"):
-        _fail(f"--root-path must start with '/', not {root_path!r}")
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:

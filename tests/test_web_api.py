@@ -98,7 +98,9 @@ def test_bad_review_input_is_a_4xx_with_one_line(
 
 
 def test_invalid_json_and_wrong_content_type(client: httpx.Client) -> None:
-    r = client.post("/api/review", content=b'{"text": "Fournier', headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/review", content=b'{"text": "Fournier', headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422 and one_line_error(r) == "the request body is not valid JSON"
     r = client.post("/api/review", content=NOTE.encode(), headers={"content-type": "text/plain"})
     assert r.status_code == 422
@@ -136,6 +138,30 @@ def test_the_page_and_its_assets_are_served_without_a_cdn(client: httpx.Client) 
     docs = client.get("/docs")
     assert docs.status_code == 200 and "cdn" not in docs.text.lower()
     assert client.get("/openapi.json").json()["paths"]["/api/review"]["post"]
+
+
+def test_the_page_sample_is_the_bundled_sample() -> None:
+    assert (web_app.STATIC / "sample-note.txt").read_text("utf-8") == NOTE
+
+
+def test_serve_refuses_a_bad_root_path_and_a_bad_llm_config(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    p = subprocess.run(
+        [sys.executable, "-m", "reviewer", "serve", "--root-path", "reviewer"], capture_output=True, timeout=60
+    )
+    assert p.returncode == 2 and p.stderr.decode().count("\n") == 1 and "--root-path" in p.stderr.decode()
+    bad = tmp_path / "llm.toml"
+    bad.write_text("[llm]\nmodel = 'x'\ntimeout = -1\n")
+    p = subprocess.run(
+        [sys.executable, "-m", "reviewer", "serve", "--port", "0"],
+        capture_output=True,
+        timeout=120,
+        env={**__import__("os").environ, "REVIEWER_LLM_CONFIG": str(bad)},
+    )
+    err = p.stderr.decode()
+    assert p.returncode == 2 and err.count("\n") == 1 and "timeout" in err
 
 
 def test_a_dropped_docx_is_read(client: httpx.Client, tmp_path: Any) -> None:
@@ -236,11 +262,20 @@ def test_llm_key_and_endpoint_never_reach_the_browser(monkeypatch: pytest.Monkey
     monkeypatch.setenv("REVIEWER_LLM_MODEL", "any-model")
     monkeypatch.setenv("REVIEWER_LLM_API_KEY", secret)
     monkeypatch.setenv("REVIEWER_LLM_TRANSPORT_ATTEMPTS", "1")
-    with ThreadServer(create_app(Settings(timeout=60))) as live, httpx.Client(base_url=live.url, timeout=60) as c:
+    with (
+        ThreadServer(create_app(Settings(timeout=60))) as live,
+        httpx.Client(base_url=live.url, timeout=60) as c,
+    ):
         health = c.get("/api/health")
         assert health.json()["extractors"] == ["rules", "llm", "hybrid"]
         failed = c.post("/api/review", json={"text": NOTE, "extractor": "llm"})
-        seen = [health.text, failed.text, c.get("/").text, c.get("/openapi.json").text, c.get("/static/app.js").text]
+        seen = [
+            health.text,
+            failed.text,
+            c.get("/").text,
+            c.get("/openapi.json").text,
+            c.get("/static/app.js").text,
+        ]
     assert failed.status_code == 200
     review = failed.json()
     assert review["error"] and review["decision"]["verdict"] == "query"

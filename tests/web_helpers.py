@@ -75,7 +75,9 @@ class ProcessServer:
 
     def __enter__(self) -> ProcessServer:
         self.log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT, env=self.env)
+        self.proc = subprocess.Popen(
+            self.args, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT, env=self.env
+        )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

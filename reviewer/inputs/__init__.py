@@ -9,7 +9,13 @@ Every refusal is a `NoteInputError` with a one-line message that names the file.
 
 from __future__ import annotations
 
-from reviewer.inputs._document import FORMAT_NAMES, NoteDocument, detect_format, parse_document
+from reviewer.inputs._document import (
+    FORMAT_NAMES,
+    NOTE_EXTENSIONS,
+    NoteDocument,
+    detect_format,
+    parse_document,
+)
 from reviewer.inputs._read import MAX_NOTE_BYTES, read_source
 from reviewer.inputs._text import MAX_NOTE_CHARS, NoteInputError, check_text, decode_note
 
@@ -17,6 +23,7 @@ __all__ = [
     "FORMAT_NAMES",
     "MAX_NOTE_BYTES",
     "MAX_NOTE_CHARS",
+    "NOTE_EXTENSIONS",
     "NoteDocument",
     "NoteInputError",
     "check_text",
@@ -29,7 +36,11 @@ __all__ = [
 
 
 def read_document(source: str) -> NoteDocument:
-    """Read a note of any supported format from a path, or from stdin when source is '-'."""
+    """Read a note of any supported format from a path, or from stdin when source is '-'.
+
+    For `reviewer batch`, per file: `doc = read_document(str(path))`, then review `doc.text`
+    with `sex=given_sex or doc.sex` and add `doc.warnings + doc.context_notes(given_sex)` to
+    the review's warnings; a `NoteInputError` is that file's one-line error."""
     name = "stdin" if source == "-" else source
     return parse_document(name, read_source(source))
 

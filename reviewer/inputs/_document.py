@@ -37,6 +37,9 @@ _EXTENSIONS: dict[str, str] = {
     ".hl7v2": "hl7",
 }
 
+# What a folder scan should pick up as note files (anything else may still be read by content).
+NOTE_EXTENSIONS = frozenset(_EXTENSIONS)
+
 # Extensions refused by name, whatever they hold.
 _REFUSED_EXTENSIONS: dict[str, str] = {
     ".doc": "a legacy Word .doc file; save it as .docx, .pdf or .txt",

@@ -184,7 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     warmed = review_with(engines["rules"], (STATIC / "sample-note.txt").read_text("utf-8"))
     page = (STATIC / "index.html").read_text("utf-8")
     # Rules reviews are CPU-bound (two at a time is enough); LLM calls mostly wait on the network.
-    limiters = {name: anyio.CapacityLimiter(2 if name == "rules" else 8) for name in engines}
+    limiters = {name: anyio.CapacityLimiter(1 if name == "rules" else 8) for name in engines}
 
     app = FastAPIOffline(
         title="op-note-reviewer",

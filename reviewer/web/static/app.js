@@ -302,8 +302,14 @@
 
   function renderLegend(d) {
     const present = new Set(d.criteria.filter((c) => c.evidence.length).map((c) => c.id));
-    $("legend").replaceChildren(...CRITERION_ORDER.filter((c) => present.has(c)).map((c) =>
-      el("li", {}, el("span", { class: `sample c-${c}` }, CRITERIA[c]))));
+    const items = CRITERION_ORDER.filter((c) => present.has(c)).map((c) =>
+      el("li", {}, el("span", { class: `sample c-${c}` }, CRITERIA[c])));
+    for (const [kind, label] of Object.entries(EXTRA)) {
+      if (document.querySelector(`#note-view mark.x-${kind}`)) {
+        items.push(el("li", {}, el("span", { class: `sample x-${kind}` }, label)));
+      }
+    }
+    $("legend").replaceChildren(...items);
   }
 
   function evidenceList(items, view, criterion) {
