@@ -149,7 +149,9 @@ def test_serve_refuses_a_bad_root_path_and_a_bad_llm_config(tmp_path: Any) -> No
     import sys
 
     p = subprocess.run(
-        [sys.executable, "-m", "reviewer", "serve", "--root-path", "reviewer"], capture_output=True, timeout=60
+        [sys.executable, "-m", "reviewer", "serve", "--root-path", "reviewer"],
+        capture_output=True,
+        timeout=60,
     )
     assert p.returncode == 2 and p.stderr.decode().count("\n") == 1 and "--root-path" in p.stderr.decode()
     bad = tmp_path / "llm.toml"
