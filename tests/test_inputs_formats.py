@@ -122,27 +122,6 @@ def test_check_takes_sex_and_date_from_an_hl7_message(samples: dict[str, Path]) 
     data = json.loads(p.stdout)
     assert data["decision"]["verdict"] == "supported"
     assert any("patient sex M" in w and "2024-04-02" in w for w in data["warnings"])
-    # A given sex wins over the message, and the contradiction is said.
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reviewer",
-            "check",
-            str(samples["note-bundle.json"]),
-            "--sex",
-            "F",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert p.returncode == 0
-    warnings = json.loads(p.stdout)["warnings"]
-    assert any("sex F was given, but the message says M" in w for w in warnings)
-    assert not any("patient sex M" in w for w in warnings)
 
 
 def test_a_given_sex_that_contradicts_the_message_is_noted() -> None:

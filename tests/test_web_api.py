@@ -140,6 +140,20 @@ def test_the_page_and_its_assets_are_served_without_a_cdn(client: httpx.Client) 
     assert client.get("/openapi.json").json()["paths"]["/api/review"]["post"]
 
 
+def test_behind_a_proxy_that_strips_the_root_path() -> None:
+    with (
+        ThreadServer(create_app(Settings(timeout=30)), root_path="/reviewer") as live,
+        httpx.Client(base_url=live.url, timeout=30) as c,
+    ):
+        page = c.get("/")  # the proxy took /reviewer/ off
+        assert '<base href="/reviewer/">' in page.text
+        assert c.get("/api/health").status_code == 200
+        assert c.post("/api/review", json={"text": NOTE}).json()["decision"]["verdict"] == "supported"
+        docs = c.get("/docs").text
+        assert "/reviewer/openapi.json" in docs and "/reviewer/docs-static/swagger-ui-bundle.js" in docs
+        assert c.get("/docs-static/swagger-ui-bundle.js").status_code == 200
+
+
 def test_the_page_sample_is_the_bundled_sample() -> None:
     assert (web_app.STATIC / "sample-note.txt").read_text("utf-8") == NOTE
 

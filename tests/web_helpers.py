@@ -39,13 +39,15 @@ def free_port() -> int:
 class ThreadServer:
     """uvicorn serving an app object in a background thread (shares the test's process)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, root_path: str = "") -> None:
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, log_level="info", lifespan="off", root_path=root_path)
+        )
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def __enter__(self) -> ThreadServer:

@@ -3,7 +3,7 @@ to POST /api/review (rules path) for a fixed time, then latency percentiles, thr
 are printed, next to a baseline measured in the same run: the same notes reviewed in-process
 (no HTTP, one thread), so the ratio shows what serving costs.
 
-    .venv/bin/python eval/bench/web_load.py [--clients 20] [--seconds 30] [--workers 1]
+    .venv/bin/python eval/bench/web_load.py [--clients 20] [--seconds 30] [--workers 2]
     .venv/bin/python eval/bench/web_load.py --url http://127.0.0.1:8000   # a server already running
 
 Goal (issue 10): p95 < 200 ms and 0 errors with 20 clients. Only loopback addresses are accepted;
@@ -153,7 +153,7 @@ def _start_server(workers: int) -> tuple[subprocess.Popen[bytes], str]:
             conn.request("GET", "/api/health")
             if conn.getresponse().status == 200:
                 # every worker warms itself before it accepts a request; give the others a moment
-                time.sleep(1.0 * (workers - 1))
+                time.sleep(3.0 * (workers - 1))
                 return proc, url
         except OSError:
             time.sleep(0.25)
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the server started here")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of the server started here")
     parser.add_argument("--url", help="an already running server on loopback (default: start one)")
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= 600 or not 0 < args.clients <= 200:
