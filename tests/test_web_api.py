@@ -298,3 +298,23 @@ def test_llm_key_and_endpoint_never_reach_the_browser(monkeypatch: pytest.Monkey
     for body in seen:
         assert secret not in body and endpoint not in body
     assert base64.b64encode(secret.encode()).decode() not in json.dumps(seen)
+
+
+def test_load_script_smoke(server: ThreadServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """eval/bench/web_load.py, bounded to 2 s and 4 clients (the real run is 20 clients, 30 s)."""
+    import importlib.util
+    import sys
+
+    from tests.web_helpers import ROOT
+
+    spec = importlib.util.spec_from_file_location("web_load", ROOT / "eval" / "bench" / "web_load.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "web_load", bench)  # its dataclasses look themselves up there
+    spec.loader.exec_module(bench)
+    bodies = bench.gold_requests()
+    result = bench.run_load(server.url, bodies[:10], clients=4, seconds=2)
+    assert result.errors == {} and len(result.latencies) > 4
+    assert bench.percentile(result.latencies, 95) >= bench.percentile(result.latencies, 50)
+    with pytest.raises(SystemExit, match="loopback"):
+        bench.run_load("http://10.0.0.1:8000", bodies, clients=1, seconds=1)
