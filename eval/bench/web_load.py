@@ -119,6 +119,33 @@ def in_process_baseline(bodies: list[bytes]) -> float:
     return statistics.median(times)
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None  # gone, or not Linux
+
+
+def _cpu_seconds(root: int) -> float | None:
+    """User + system CPU seconds of a process and its descendants so far (Linux /proc), or None."""
+    if _stat(root) is None:
+        return None
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        fields = _stat(entry) if entry.isdigit() else None
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        fields = _stat(pid)
+        if fields is not None:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            todo.extend(children.get(pid, []))
+    return total
+
+
 def _require_loopback(host: str) -> None:
     address = socket.gethostbyname(host)
     if not address.startswith("127."):
@@ -177,8 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     url = args.url
     if url is None:
         proc, url = _start_server(args.workers)
+    load_before = os.getloadavg()[0]
+    cpu_before = _cpu_seconds(proc.pid) if proc is not None else None
     try:
         result = run_load(url, bodies, clients=args.clients, seconds=args.seconds)
+        cpu_after = _cpu_seconds(proc.pid) if proc is not None else None
     finally:
         if proc is not None:
             proc.terminate()
@@ -189,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"notes: {len(bodies)} gold notes; {args.clients} clients for {args.seconds:g} s against {url}")
     if proc is not None:
         print(f"server: reviewer serve --workers {args.workers} (rules), on {os.cpu_count()} cores")
+    print(f"machine load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"requests: {len(ok) + errors} ({len(ok)} ok, {errors} errors {result.errors or ''})".rstrip())
     print(f"throughput: {len(ok) / result.elapsed:.1f} requests/s")
     if ok:
@@ -198,6 +229,12 @@ def main(argv: list[str] | None = None) -> None:
             f"baseline: in-process review (no HTTP, one at a time): {baseline * 1000:.1f} ms median per note"
         )
         print(f"ratio p50 over HTTP under load / in-process: {p50 / (baseline * 1000):.1f}")
+        if cpu_before is not None and cpu_after is not None:
+            per_request = (cpu_after - cpu_before) / len(ok)
+            print(
+                f"server CPU per request: {per_request * 1000:.1f} ms "
+                f"(capacity on {os.cpu_count()} idle cores: about {(os.cpu_count() or 1) / per_request:.0f} requests/s)"
+            )
         print(f"goal p95 < 200 ms and 0 errors: {'met' if p95 < 200 and errors == 0 else 'NOT met'}")
 
 
