@@ -37,6 +37,8 @@ def read_bounded(stream: BinaryIO, name: str, limit: int = MAX_NOTE_BYTES) -> by
 def read_source(source: str, limit: int = MAX_NOTE_BYTES) -> bytes:
     """The bytes of a note file, or of stdin when source is '-'."""
     if source == "-":
+        if sys.stdin is None:  # started without a standard input
+            raise NoteInputError("stdin: there is no standard input to read")
         return read_bounded(sys.stdin.buffer, "stdin", limit)
     path = Path(source)
     try:
