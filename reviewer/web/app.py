@@ -183,8 +183,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Review the sample once now: lexicons, ConText, tables and ICD-10 load before the first coder.
     warmed = review_with(engines["rules"], (STATIC / "sample-note.txt").read_text("utf-8"))
     page = (STATIC / "index.html").read_text("utf-8")
-    # Rules reviews are CPU-bound (two at a time is enough); LLM calls mostly wait on the network.
-    limiters = {name: anyio.CapacityLimiter(1 if name == "rules" else 8) for name in engines}
+    # Rules reviews (and file reading) are CPU-bound: two threads at a time, so that one very long
+    # note shares the worker with short ones instead of holding them up. LLM calls mostly wait.
+    limiters = {name: anyio.CapacityLimiter(2 if name == "rules" else 8) for name in engines}
 
     app = FastAPIOffline(
         title="op-note-reviewer",
