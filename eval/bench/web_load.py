@@ -206,8 +206,10 @@ def main(argv: list[str] | None = None) -> None:
         proc, url = _start_server(args.workers)
     load_before = os.getloadavg()[0]
     cpu_before = _cpu_seconds(proc.pid) if proc is not None else None
+    client_cpu = time.process_time()
     try:
         result = run_load(url, bodies, clients=args.clients, seconds=args.seconds)
+        client_cpu = time.process_time() - client_cpu
         cpu_after = _cpu_seconds(proc.pid) if proc is not None else None
     finally:
         if proc is not None:
@@ -233,7 +235,8 @@ def main(argv: list[str] | None = None) -> None:
             per_request = (cpu_after - cpu_before) / len(ok)
             print(
                 f"server CPU per request: {per_request * 1000:.1f} ms "
-                f"(capacity on {os.cpu_count()} idle cores: about {(os.cpu_count() or 1) / per_request:.0f} requests/s)"
+                f"(capacity on {os.cpu_count()} idle cores: about {(os.cpu_count() or 1) / per_request:.0f} requests/s); "
+                f"load generator CPU per request: {client_cpu / len(ok) * 1000:.1f} ms"
             )
         print(f"goal p95 < 200 ms and 0 errors: {'met' if p95 < 200 and errors == 0 else 'NOT met'}")
 
