@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from reviewer.inputs import NoteInputError, read_note
+from reviewer.inputs import NoteInputError, read_document
 
 app = typer.Typer(
     add_completion=False,
@@ -55,8 +55,16 @@ def write_atomically(path: Path, text: str) -> None:
 
 @app.command()
 def check(
-    note_file: Annotated[str, typer.Argument(metavar="NOTE_FILE|-", help="Note text file, or - for stdin.")],
-    sex: Annotated[str | None, typer.Option("--sex", help="Patient sex: M or F.")] = None,
+    note_file: Annotated[
+        str,
+        typer.Argument(
+            metavar="NOTE_FILE|-",
+            help="Note file (.txt, .rtf, .docx, .pdf, FHIR JSON, HL7 v2), or - for stdin.",
+        ),
+    ],
+    sex: Annotated[
+        str | None, typer.Option("--sex", help="Patient sex: M or F (default: from the message, if it says).")
+    ] = None,
     claimed: Annotated[
         str | None,
         typer.Option("--claimed", help="Claimed codes, comma-separated, e.g. 11004,11042-XS,N49.3"),
@@ -85,10 +93,11 @@ def check(
     from reviewer.pipeline import review
 
     try:
-        text, input_warnings = read_note(note_file)
+        document = read_document(note_file)
+        text, input_warnings = document.text, document.warnings + document.context_notes(sex)
         result = review(
             text,
-            sex=sex,
+            sex=sex if sex is not None else document.sex,
             claimed_codes=_split_codes(claimed),
             extractor=extractor.value,
             note_id=note_id or (Path(note_file).stem if note_file != "-" else None),
@@ -375,6 +384,73 @@ def _options(
     ] = False,
 ) -> None:
     pass
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; keep 127.0.0.1 behind a reverse proxy.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)] = 8000,
+    root_path: Annotated[
+        str,
+        typer.Option(
+            "--root-path", help="URL prefix the reverse proxy serves the app under, e.g. /reviewer."
+        ),
+    ] = "",
+    workers: Annotated[
+        int, typer.Option("--workers", help="Worker processes (about one per core).", min=1)
+    ] = 1,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds one request may take, queueing included.", min=1)
+    ] = 120.0,
+) -> None:
+    """Serve the coder's page and the JSON API (POST /api/review; docs at /docs)."""
+    import ipaddress
+
+    import uvicorn
+
+    from reviewer.web.app import check_llm_config
+
+    if root_path and not root_path.startswith("/"):
+        _fail(f"--root-path must start with '/', not {root_path!r}")
+    try:
+        check_llm_config()
+    except ValueError as exc:
+        _fail(str(exc))
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        typer.echo(
+            f"reviewer: warning: listening on {host}: anyone who can reach this port can send notes; "
+            "serve it behind the hospital's reverse proxy (TLS and sign-on)",
+            err=True,
+        )
+    os.environ["REVIEWER_SERVE_TIMEOUT"] = str(timeout)
+    uvicorn.run(
+        "reviewer.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        root_path=root_path.rstrip("/"),
+        workers=workers,
+        server_header=False,
+        date_header=False,
+        log_config=_serve_log_config(),
+    )
+
+
+def _serve_log_config() -> dict[str, object]:
+    """uvicorn's logging, plus the app's own logger (errors by type only, never note text)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, object] = {**LOGGING_CONFIG}
+    loggers = dict(LOGGING_CONFIG["loggers"])
+    loggers["reviewer"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["loggers"] = loggers
+    return config
 
 
 def main() -> None:
