@@ -75,15 +75,17 @@ class MaskedText:
             return span.end
         return masked - span.masked_end + span.end
 
-    def locate(self, quote: str) -> tuple[int, int] | None:
-        """Where a quote of the masked text sits in the original: exact first, then ignoring case
-        and runs of whitespace. None when the masked text does not hold it."""
+    def locate(self, quote: str, *, relaxed: bool = False) -> tuple[int, int] | None:
+        """Where a quote of the masked text sits in the original: as written, or (`relaxed`)
+        ignoring case and runs of whitespace. None when the masked text does not hold it."""
         quote = quote.strip()
         if not quote:
             return None
         at = self.text.find(quote)
         if at >= 0:
             end = at + len(quote)
+        elif not relaxed:
+            return None
         else:
             words = quote.split()
             pattern = re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE)

@@ -20,6 +20,7 @@ import reviewer
 from reviewer.decision import CriterionId, Decision
 from reviewer.findings import Alignment, Evidence
 from reviewer.pipeline import Review
+from reviewer.report.shown import shown
 from reviewer.report.text import (
     CRITERION_NAMES,
     MISMATCH_WARNING,
@@ -497,6 +498,7 @@ _COMPILED = _ENV.from_string(_TEMPLATE)
 
 def render_html(review: Review, note_text: str) -> str:
     """The review as one self-contained HTML5 page with the note and its evidence marked."""
+    review = shown(review)
     decision = review.decision
     spans = _spans(decision, note_text)
     used = {s.label for s in spans}

@@ -32,6 +32,7 @@ from reviewer.decision import (
 from reviewer.findings import Alignment, Evidence
 from reviewer.note import Note
 from reviewer.pipeline import Review
+from reviewer.report.shown import shown
 
 __all__ = [
     "CRITERION_NAMES",
@@ -349,6 +350,6 @@ def render_text(review: Review, note_text: str, *, color: bool = False, width: i
     top); the note itself is never printed, only the evidence quotes recorded in the review."""
     buffer = StringIO()
     console = report_console(buffer, width=width, color=color)
-    for block in _blocks(review, note_text):
+    for block in _blocks(shown(review), note_text):
         console.print(block)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
