@@ -240,3 +240,25 @@ def test_llm_extractor_sends_masked_notes_and_maps_quotes_back() -> None:
         assert len(aligned) >= 4
         assert all(note.text[e.start : e.end] == e.quote for e in aligned)
         assert any(name in e.quote for e in aligned for name in note.planted["NAME"] + note.planted["DATE"])
+
+
+def test_when_masking_cannot_finish_the_note_is_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """presidio skips a pattern whose regex times out (and logs it): masking refuses instead,
+    and the LLM extractor sends nothing."""
+    import presidio_analyzer.pattern_recognizer as presidio_patterns
+
+    from reviewer.extract.llm import LlmExtractor
+    from reviewer.pipeline import review_with
+    from tests.fake_llm_server import fake_llm
+
+    note = notes()[0]
+    mask(note.text)  # built before the clock is broken
+    monkeypatch.setattr(presidio_patterns, "REGEX_TIMEOUT_SECONDS", 1e-9)
+    with pytest.raises(TimeoutError):
+        mask(note.text)
+    with fake_llm([]) as server:
+        llm = LlmExtractor(LlmConfig(model="test-double", base_url=server.base_url, mask_phi=True))
+        r = review_with(llm, note.text)
+    assert server.requests == []
+    assert r.error is not None and "masking failed" in r.error and "not sent" in r.error
+    assert r.decision.verdict.value == "query"

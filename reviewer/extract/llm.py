@@ -272,11 +272,6 @@ class LlmExtractor:
 
         return mask(text)
 
-    def messages(self, text: str) -> list[dict[str, str]]:
-        """Exactly the messages sent for this note (masked when masking is on)."""
-        masked = self.masked(text)
-        return self.prompt.messages(masked.text if masked is not None else text)
-
     def extract(self, note: Note) -> Extraction:
         usage = Usage()
         attempts = _Attempts(usage)

@@ -6,6 +6,7 @@ then masked wherever else it is written in the note."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,12 +101,18 @@ class PhiFinder:
             )
             self._recognizers.append((recognizer, rec["kind"]))
         self._lock = threading.Lock()  # presidio compiles lazily and keeps state on its patterns
+        self._timeouts = _TimeoutWatch()
+        logging.getLogger("presidio-analyzer").addHandler(self._timeouts)
         with self._lock:
             self._find("Warm-up 555-201-7788 on 3/4/2020.")
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         with self._lock:
-            return self._find(text)
+            self._timeouts.seen = 0
+            found = self._find(text)
+            if self._timeouts.seen:  # presidio skips a pattern that times out: that would leak
+                raise TimeoutError("a PHI pattern timed out on this note")
+            return found
 
     def _find(self, text: str) -> list[tuple[int, int, str]]:
         found: list[tuple[int, int, str]] = []
@@ -136,6 +143,18 @@ class PhiFinder:
             global_regex_flags=0,  # case-sensitive: "Green" the name, not "green" the colour
         )
         return [(int(r.start), int(r.end), "NAME") for r in deny.analyze(text, ["NAME"])]
+
+
+class _TimeoutWatch(logging.Handler):
+    """Counts presidio's "pattern timed out, skipping" warnings (it logs them instead of raising)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "timed out" in record.getMessage():
+            self.seen += 1
 
 
 def _name_words(name: str) -> list[str]:
