@@ -47,7 +47,9 @@ class _Stream:
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> Any:
         return _Stream(self._inner.start_tls(ssl_context, server_hostname, _left(timeout)))
 
     def get_extra_info(self, info: str) -> Any:
@@ -81,7 +83,10 @@ def bound(client: Any, seconds: float) -> Any:
     """Make every request of an httpx.Client (and of its proxy mounts) finish within `seconds`."""
     import httpx
 
-    client.event_hooks = {**client.event_hooks, "request": [*client.event_hooks["request"], _starter(seconds)]}
+    client.event_hooks = {
+        **client.event_hooks,
+        "request": [*client.event_hooks["request"], _starter(seconds)],
+    }
     # httpx keeps no public list of its transports (one, plus one per proxy from the environment)
     transports = [t for t in [client._transport, *client._mounts.values()] if t is not None]
     for transport in transports:

@@ -13,7 +13,14 @@ import logging
 
 CHATTY = ("openai", "httpx", "httpcore", "instructor", "vcr")
 # Loggers some of them create only when a module is first used.
-KNOWN = ("openai._base_client", "httpcore.http11", "httpcore.http2", "httpcore.socks", "instructor.v2", "instructor.v2.retry")
+KNOWN = (
+    "openai._base_client",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.socks",
+    "instructor.v2",
+    "instructor.v2.retry",
+)
 SILENT = ("instructor",)  # every record may quote the model's answer
 
 
