@@ -262,3 +262,45 @@ def test_when_masking_cannot_finish_the_note_is_not_sent(monkeypatch: pytest.Mon
     assert server.requests == []
     assert r.error is not None and "masking failed" in r.error and "not sent" in r.error
     assert r.decision.verdict.value == "query"
+
+
+def test_the_leak_checks_catch_what_a_weaker_masker_lets_through() -> None:
+    """The bar's checks can fail: drop one kind from a masked note and both checks see it."""
+    for kind in ("NAME", "DATE", "PHONE", "AGE", "ADDRESS", "MRN"):
+        note, m = notes()[3], masked_notes()[3]
+        kept = [(s.start, s.end, s.kind) for s in m.spans if s.kind != kind]
+        weaker = MaskedText.build(note.text, kept)
+        spans = [(s, e) for s, e, _ in kept]
+        checked = [k for k in ([kind] if kind != "PHONE" else ["PHONE", "FAX"])]
+        values = [(k, v) for k in checked for v in note.planted[k]]
+        assert any(leaked(v, k, note.text, spans) for k, v in values), kind
+        assert any(appears(v, k, weaker.text) for k, v in values), kind
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "masked"),
+    [("--mask-phi", None, True), ("--no-mask-phi", "1", False), (None, "1", True), (None, None, False)],
+    ids=["flag-on", "flag-off-beats-env", "env-on", "loopback-default-off"],
+)
+def test_check_mask_phi_option_and_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str | None, env: str | None, masked: bool
+) -> None:
+    from tests.fake_llm_server import completion, fake_llm
+
+    note = notes()[5]
+    path = tmp_path / "note.txt"
+    path.write_text(note.text, "utf-8")
+    for key in [k for k in __import__("os").environ if k.startswith(("REVIEWER_LLM_", "OPENAI_"))]:
+        monkeypatch.delenv(key)
+    if env is not None:
+        monkeypatch.setenv("REVIEWER_LLM_MASK_PHI", env)
+    with fake_llm([completion("{}")]) as server:
+        monkeypatch.setenv("REVIEWER_LLM_BASE_URL", server.base_url)
+        monkeypatch.setenv("REVIEWER_LLM_MODEL", "test-double")
+        args = ["check", str(path), "--extractor", "llm", "--format", "json"] + ([flag] if flag else [])
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    sent = server.requests[0]["messages"][-1]["content"]
+    assert ("[NAME]" in sent) is masked
+    assert (note.planted["MRN"][0] in sent) is not masked
+    assert json.loads(result.stdout)["audit"]["masking"]["enabled"] is masked

@@ -40,6 +40,8 @@ FIRST = [
     "Olusegun",
     "Agnieszka",
     "Mateo",
+    "Zoë",
+    "Jean-Baptiste",
     "Thandiwe",
     "Giovanni",
     "Anneliese",
@@ -78,6 +80,9 @@ LAST = [
     "Zielinski",
     "Ocampo",
     "Blackwood",
+    "Núñez",
+    "de la Cruz",
+    "Mary-Kate Dunleavy",
 ]
 STREETS = ["Elm", "Maple Ridge", "Harborview", "Old Mill", "Juniper", "Cedar Hollow", "Wexford", "Lakeshore"]
 SUFFIXES = ["Street", "St.", "Avenue", "Ave", "Road", "Lane", "Drive", "Court", "Boulevard", "Way"]
@@ -128,6 +133,21 @@ CLINICAL_WORDS = [
     "Metzenbaum",
     "Vicryl",
     "Bovie",
+    # numbers the coding depends on or a reader needs: not identifiers
+    "18 x 12 cm",
+    "216 sq cm",
+    "EBL 200 mL",
+    "T 101.3 F",
+    "HR 124",
+    "BP 90/60",
+    "WBC 27.4",
+    "lactate 4.1",
+    "glucose 412",
+    "#10 blade",
+    "PGY-4",
+    "24 hours",
+    "CPT 11004",
+    "N49.3",
 ]
 
 KINDS = ("NAME", "MRN", "ACCOUNT", "DATE", "PHONE", "FAX", "EMAIL", "ADDRESS", "AGE", "URL", "SSN", "ID")
@@ -158,40 +178,55 @@ class _Plant:
 
     def date(self) -> str:
         y, m, d = self.rng.randint(2019, 2025), self.rng.randint(1, 12), self.rng.randint(1, 28)
-        style = self.rng.randrange(8)
         mon = MONTHS[m - 1]
-        text = [
+        nth = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd"}.get(d, "th")
+        styles = [
             f"{m:02d}/{d:02d}/{y}",
             f"{m}/{d}/{y % 100:02d}",
             f"{y}-{m:02d}-{d:02d}",
             f"{mon} {d}, {y}",
             f"{d} {mon[:3]} {y}",
             f"{d:02d}-{mon[:3].upper()}-{y}",
-            f"{mon[:3]} {d}th",
+            f"{mon[:3]} {d}{nth}",
             f"{d:02d}{mon[:3].upper()}{y}",
-        ][style]
+            f"{d}{nth} of {mon} {y}",
+            f"{mon[:3]}. {d}, {y}",
+            f"{y}/{m:02d}/{d:02d}",
+            f"{d:02d}.{m:02d}.{y}",
+            f"{m:02d}-{d:02d}-{y}",
+            f"{mon.upper()} {d}, {y}",
+        ]
+        text = styles[self.rng.randrange(len(styles))]
         return self.add("DATE", text)
 
     def phone(self, kind: str = "PHONE") -> str:
         a, b, c = f"{self.rng.randint(201, 989)}", f"{self.rng.randint(210, 989)}", self.digits(4)
-        style = self.rng.randrange(5)
-        text = [
+        styles = [
             f"({a}) {b}-{c}",
             f"{a}-{b}-{c}",
             f"{a}.{b}.{c}",
             f"+1 {a} {b} {c}",
             f"{a}-{b}-{c} ext. 2{self.digits(2)}",
-        ][style]
+            f"{a}{b}{c}",
+            f"({a}){b}-{c}",
+            f"1-{a}-{b}-{c}",
+            f"{a} {b} {c}",
+        ]
+        text = styles[self.rng.randrange(len(styles))]
         return self.add(kind, text)
 
     def email(self, first: str, last: str) -> str:
         user = re.sub(r"[^a-z]", "", (first[0] + last).lower()) + self.digits(2)
-        return self.add("EMAIL", f"{user}@{self.rng.choice(DOMAINS)}.org")
+        address = f"{user}@{self.rng.choice(DOMAINS)}.{self.rng.choice(['org', 'com', 'net'])}"
+        return self.add("EMAIL", address.upper() if self.rng.random() < 0.2 else address)
 
     def address(self) -> str:
         city, state = self.rng.choice(CITIES)
         unit = self.rng.choice(["", f", Apt {self.rng.randint(1, 40)}{self.rng.choice('ABC')}"])
-        street = f"{self.rng.randint(3, 9800)} {self.rng.choice(STREETS)} {self.rng.choice(SUFFIXES)}"
+        direction = self.rng.choice(["", "", "N. ", "West ", "S "])
+        street = (
+            f"{self.rng.randint(3, 9800)} {direction}{self.rng.choice(STREETS)} {self.rng.choice(SUFFIXES)}"
+        )
         if self.rng.random() < 0.2:
             street = f"P.O. Box {self.rng.randint(10, 9999)}"
             unit = ""
@@ -199,19 +234,33 @@ class _Plant:
 
     def url(self) -> str:
         d = self.rng.choice(DOMAINS)
-        style = self.rng.randrange(3)
-        text = [
+        styles = [
             f"https://portal.{d}.org/chart/{self.digits(6)}",
             f"www.{d}.com/patients",
             f"{d}.org/records?id={self.digits(5)}",
-        ][style]
-        return self.add("URL", text)
+            f"http://intranet.{d}.local/pt?mrn={self.digits(7)}",
+            f"HTTPS://{d.upper()}.NET/MYCHART",
+        ]
+        return self.add("URL", styles[self.rng.randrange(len(styles))])
 
     def ssn(self) -> str:
-        return self.add("SSN", f"{self.rng.randint(100, 665)}-{self.rng.randint(10, 99)}-{self.digits(4)}")
+        a, b, c = self.rng.randint(100, 665), self.rng.randint(10, 99), self.digits(4)
+        return self.add("SSN", self.rng.choice([f"{a}-{b}-{c}", f"{a} {b} {c}", f"{a}{b}{c}"]))
 
-    def age(self) -> str:
-        return self.add("AGE", str(self.rng.randint(90, 104)))
+    def age(self) -> tuple[str, str]:
+        """(the age as written, the phrase around it)."""
+        n = self.rng.randint(90, 104)
+        if self.rng.random() < 0.15:
+            tens = {90: "ninety", 100: "one hundred"}[n // 10 * 10 if n < 100 else 100]
+            ones = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"][
+                n % 10 if n < 100 else n - 100
+            ]
+            spelled = f"{tens}-{ones}" if ones and n < 100 else f"{tens} and {ones}" if ones else tens
+            return self.add("AGE", spelled), f"{spelled}-year-old"
+        age = self.add("AGE", str(n))
+        return age, self.rng.choice(
+            [f"{age}-year-old", f"{age} y/o", f"{age} yo", f"{age} years old", f"{age}yo"]
+        )
 
 
 def _header(p: _Plant, patient: tuple[str, str, str]) -> str:
@@ -281,6 +330,8 @@ _NARRATIVE = [
     "Gram stain later grew Escherichia coli, Bacteroides fragilis and Streptococcus pyogenes; Clostridium perfringens was not seen. MRSA screen negative.",
     "The wound was irrigated with Dakin's solution and packed with Kerlix; Bovie cautery for hemostasis; 3-0 Vicryl to the skin edges only.",
     "Antibiotics: piperacillin-tazobactam (Zosyn), vancomycin, clindamycin; meropenem if Klebsiella is isolated.",
+    "Vitals: T 101.3 F, HR 124, BP 90/60; WBC 27.4, lactate 4.1, glucose 412. EBL 200 mL.",
+    "The wound measured 18 x 12 cm (216 sq cm) after debridement with a #10 blade; billed as CPT 11004 with N49.3.",
     "Dr. {surgeon_last} discussed the findings with the patient's daughter {relative} at {phone}.",
 ]
 
@@ -294,8 +345,7 @@ def planted_note(i: int, seed: int = 11) -> PlantedNote:
     team, surgeon_last, surgeon = _team(p)
     rel_first, _, _ = p.person()
     relative = p.add("NAME", rel_first)
-    age = p.age()
-    age_phrase = rng.choice([f"{age}-year-old", f"{age} y/o", f"{age} yo", f"{age} years old"])
+    age, age_phrase = p.age()
     sex = rng.choice([("male", "Mr."), ("female", "Mrs."), ("female", "Ms.")])
     indication = (
         f"INDICATIONS: {first} {last} is a {age_phrase} {sex[0]} with diabetes and septic shock "
@@ -320,12 +370,38 @@ def planted_note(i: int, seed: int = 11) -> PlantedNote:
     lot = p.add("ID", f"LT{p.digits(6)}")
     serial = p.add("ID", f"SN-{p.digits(5)}-{rng.choice('ABCDEF')}")
     insurance = p.add("ACCOUNT", f"XJ{p.digits(7)}")
+    address = p.address()
+    lives = rng.choice(
+        [
+            f"Patient address: {address}.",
+            f"Lives at {address} with family.",
+            f"Home: {address}.",
+            f"Discharge to {address}.",
+        ]
+    )
     contact = (
-        f"Patient address: {p.address()}. Home phone {p.phone()}; fax results to {p.phone('FAX')}.\n"
+        f"{lives} Home phone {p.phone()}; fax results to {p.phone('FAX')}.\n"
         f"Patient e-mail: {p.email(first, last)}. Portal: {p.url()}\n"
         f"SSN: {p.ssn()}. Insurance ID: {insurance}. Mesh lot #: {lot}; device serial no. {serial}.\n"
     )
-    age_line = rng.choice([f"Age: {age}", f"aged {age}"])
+    age_line = rng.choice([f"Age: {age}", f"aged {age}", f"age {age}"]) if age.isdigit() else age_phrase
+    staff = []
+    for _ in range(2):
+        f, last, _mi = p.person()
+        staff.append(
+            rng.choice(
+                [
+                    f"Referring physician: Dr. {p.add('NAME', f'{f} {last}')}.",
+                    f"cc: {p.add('NAME', f'{f} {last}')}, MD",
+                    f"Case discussed with Dr. {p.add('NAME', last)}.",
+                    f"Circulating RN: {p.add('NAME', f'{f} {last}')}.",
+                    f"Scrub tech: {p.add('NAME', f'{f} {last}')}.",
+                    f"Resident: {p.add('NAME', f'{f} {last}')} (PGY-4).",
+                    f"Interpreter: {p.add('NAME', f'{f} {last}')} (Spanish).",
+                    f"Seen by {p.add('NAME', f'{f} {last}')}, NP.",
+                ]
+            )
+        )
     signature = rng.choice(
         [
             f"Electronically signed by: {surgeon}, MD on {p.date()} 14:22",
@@ -342,6 +418,7 @@ def planted_note(i: int, seed: int = 11) -> PlantedNote:
         f"({age_line})\n",
         "DESCRIPTION OF PROCEDURE: " + " ".join(narrative) + "\n",
         contact,
+        " ".join(staff) + "\n",
         "PLAN: Return to the OR in 24 hours for a second look; continue Zosyn and vancomycin.\n",
         signature + "\n",
     ]
@@ -379,15 +456,19 @@ def leaked(identifier: str, kind: str, text: str, spans: list[tuple[int, int]]) 
 def appears(identifier: str, kind: str, sent: str) -> bool:
     """Whether text that left the process (a prompt, a recorded request) holds the identifier:
     the whole string, a name word, or any run of four or more of its digits."""
+    if kind == "AGE":  # a bare "90" may be a blood pressure: only an age written as an age counts
+        return (
+            re.search(
+                rf"(?<![\d\w]){identifier}(?=[ -]?(?:year|y/o|yo))|\b(?:age:?|aged) {identifier}(?!\d)",
+                sent,
+                re.I,
+            )
+            is not None
+        )
     if identifier in sent:
         return True
     if kind == "NAME":
         return bool(occurrences(identifier, kind, sent))
-    if kind == "AGE":
-        return (
-            re.search(rf"(?<!\d){identifier}(?=[ -]?(?:year|y/o|yo))|(?:Age:|aged) {identifier}(?!\d)", sent)
-            is not None
-        )
     runs = [r for r in re.findall(r"\d+", identifier) if len(r) >= 4]
     return any(re.search(rf"(?<!\d){r}(?!\d)", sent) for r in runs)
 
@@ -415,9 +496,10 @@ def measure(count: int = 200) -> dict[str, object]:
         for kind, values in note.planted.items():
             per_kind[kind] += len(values)
             leaks += [
-                f"{note.id} {kind} {v!r}"
-                for v in values
-                if leaked(v, kind, note.text, spans) or appears(v, kind, m.text)
+                f"{note.id} {kind} {v!r} (not masked)" for v in values if leaked(v, kind, note.text, spans)
+            ]
+            leaks += [
+                f"{note.id} {kind} {v!r} (in the masked text)" for v in values if appears(v, kind, m.text)
             ]
         t, c = clinical_words_masked(note.text, spans)
         clinical_total += t
