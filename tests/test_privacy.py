@@ -221,7 +221,7 @@ def test_llm_extractor_sends_masked_notes_and_maps_quotes_back() -> None:
         note = str(messages[-1]["content"]).split("<<<NOTE\n", 1)[1].rsplit("\nNOTE>>>", 1)[0]
         return completion(_quotes_from(note).model_dump_json())
 
-    sample = notes()[:12]
+    sample = notes()[:6]
     with fake_llm([], respond=respond) as server:  # type: ignore[arg-type]
         llm = LlmExtractor(LlmConfig(model="test-double", base_url=server.base_url, mask_phi=True))
         reviews = [review_with(llm, n.text, note_id=n.id) for n in sample]
