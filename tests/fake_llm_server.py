@@ -61,6 +61,10 @@ def completion(
     )
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # many client threads connect at once: none is refused
+
+
 class FakeServer:
     def __init__(
         self, replies: list[Reply], respond: Callable[[dict[str, Any]], Reply] | None = None
@@ -124,7 +128,7 @@ class FakeServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
