@@ -8,11 +8,14 @@ import shutil
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reviewer.inputs import NoteInputError, read_document
+
+if TYPE_CHECKING:
+    from reviewer.extract import Extractor
 
 app = typer.Typer(
     add_completion=False,
@@ -36,8 +39,15 @@ class ExtractorName(StrEnum):
 
 
 def _fail(message: str, status: int = 2) -> None:
-    typer.echo(f"reviewer: error: {message}", err=True)
+    typer.echo(f"reviewer: error: {_shown(message)}", err=True)
     raise typer.Exit(status)
+
+
+def _shown(text: str) -> str:
+    """Ids and file names echoed with control characters escaped."""
+    from reviewer.terminal import printable
+
+    return printable(text)
 
 
 def _split_codes(value: str | None) -> list[str]:
@@ -47,10 +57,22 @@ def _split_codes(value: str | None) -> list[str]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file so an interrupted run never leaves half a report."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    """Write via a temporary file so an interrupted run never leaves half a report, and a failed
+    write leaves no temporary file behind (it holds the report: PHI). New files are readable by
+    their owner only; an existing file keeps its permissions."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        if path.exists():
+            tmp.chmod(path.stat().st_mode & 0o7777)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @app.command()
@@ -88,18 +110,26 @@ def check(
             help="Text report width in columns (default: the terminal's, at most 120; 80 when piped).",
         ),
     ] = None,
+    mask_phi: Annotated[
+        bool | None,
+        typer.Option(
+            "--mask-phi/--no-mask-phi",
+            help="Mask identifiers before the note is sent to the LLM "
+            "(default: on unless the endpoint is on the loopback; REVIEWER_LLM_MASK_PHI).",
+        ),
+    ] = None,
 ) -> None:
     """Review one note: verdict about CPT 11004, criteria with evidence, codes, ICD-10, queries, edits."""
-    from reviewer.pipeline import review
+    from reviewer.pipeline import review_with
 
     try:
         document = read_document(note_file)
         text, input_warnings = document.text, document.warnings + document.context_notes(sex)
-        result = review(
+        result = review_with(
+            _extractor(extractor, mask_phi),
             text,
             sex=sex if sex is not None else document.sex,
             claimed_codes=_split_codes(claimed),
-            extractor=extractor.value,
             note_id=note_id or (Path(note_file).stem if note_file != "-" else None),
         )
     except (NoteInputError, ValueError) as exc:
@@ -166,7 +196,7 @@ def schemas(
     from reviewer.schemas import export
 
     for path in export(out):
-        typer.echo(str(path))
+        typer.echo(_shown(str(path)))
 
 
 @app.command("eval")
@@ -259,7 +289,7 @@ def eval_command(
             _fail(str(exc))
         except OSError as exc:
             _fail(f"{gold_dir / 'COVERAGE.md'}: cannot write ({exc.strerror or exc})")
-        typer.echo(str(gold_dir / "COVERAGE.md"))
+        typer.echo(_shown(str(gold_dir / "COVERAGE.md")))
         return
 
     if baseline is None:
@@ -341,7 +371,7 @@ def eval_command(
     tty = sys.stdout.isatty()
     width = shutil.get_terminal_size((120, 24)).columns if tty else 120
     sys.stdout.write(eval_text(report, color=tty, width=width))
-    typer.echo(f"Reports: {', '.join(str(out / name) for name in written)}")
+    typer.echo(_shown(f"Reports: {', '.join(str(out / name) for name in written)}"))
     failed = [g for g in report.gates if g.failed]
     for g in failed:
         typer.echo(f"gate failed: {g.gate}: {g.detail}", err=True)
@@ -453,6 +483,96 @@ def _serve_log_config() -> dict[str, object]:
     return config
 
 
+def _extractor(name: ExtractorName, mask_phi: bool | None) -> Extractor:
+    """The extractor called `name`; --mask-phi/--no-mask-phi overrides the LLM configuration."""
+    from reviewer.extract import get_extractor
+
+    if mask_phi is None or name is ExtractorName.rules:
+        return get_extractor(name.value)
+    from reviewer.extract.hybrid import HybridExtractor
+    from reviewer.extract.llm import LlmConfig, LlmExtractor
+
+    config = LlmConfig.load().model_copy(update={"mask_phi": mask_phi})
+    llm = LlmExtractor(config)
+    return llm if name is ExtractorName.llm else HybridExtractor(llm)
+
+
+@app.command()
+def mask(
+    note_file: Annotated[str, typer.Argument(metavar="NOTE_FILE|-", help="Note text file, or - for stdin.")],
+    note_only: Annotated[
+        bool, typer.Option("--note-only", help="Print only the masked note, not the whole messages.")
+    ] = False,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text (the messages as they read) or json (as sent).")
+    ] = "text",
+) -> None:
+    """Print exactly what would be sent to the LLM for this note, identifiers masked.
+
+    The messages are built by the configured LLM extractor's own code (prompt version and all);
+    masking is applied here whatever the endpoint, so a privacy officer sees what leaves."""
+    import json
+
+    from reviewer.extract.prompt import load_prompt
+    from reviewer.privacy import mask as mask_note
+
+    if output_format not in ("text", "json"):
+        _fail(f"--format must be text or json, not {output_format!r}")
+    try:
+        text = read_document(note_file).text
+        masked = mask_note(text)
+    except NoteInputError as exc:
+        _fail(str(exc))
+        return
+    except ImportError as exc:
+        _fail(f"masking needs presidio-analyzer: pip install 'op-note-reviewer[llm]' ({exc.name} is missing)")
+        return
+    prompt = load_prompt()
+    messages = prompt.messages(masked.text)
+    if output_format == "json":
+        body = {"prompt_version": prompt.version, "masked": masked.counts(), "messages": messages}
+        out = json.dumps(masked.text if note_only else body, ensure_ascii=False, indent=1)
+    elif note_only:
+        out = masked.text
+    else:
+        counts = ", ".join(f"{k} {v}" for k, v in masked.counts().items()) or "none"
+        parts = [f"# prompt {prompt.version}; identifiers masked: {counts}"]
+        parts += [f"--- {m['role']} ---\n{m['content']}" for m in messages]
+        out = "\n".join(parts)
+    sys.stdout.write(out if out.endswith("\n") else out + "\n")
+
+
+@app.command()
+def explain(
+    review_file: Annotated[
+        Path, typer.Argument(metavar="REVIEW.json", help="A Review as `check --format json` wrote it.")
+    ],
+) -> None:
+    """Re-run the rule layer on a stored review's findings, tell the decision path in words, and
+    say whether it matches the stored decision (exit 1 when it does not)."""
+    from pydantic import ValidationError
+
+    from reviewer.explain import explain as explain_review
+    from reviewer.pipeline import Review
+
+    try:
+        data = review_file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{review_file}: cannot read ({getattr(exc, 'strerror', None) or exc})")
+        return
+    try:
+        stored = Review.model_validate_json(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(review)"
+        _fail(f"{review_file}: not a Review: {where}: {err['msg']}")
+        return
+    result = explain_review(stored)
+    sys.stdout.write(result.text)
+    if not result.matches:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: no traceback reaches the user unless REVIEWER_DEBUG is set."""
     try:
@@ -465,7 +585,7 @@ def main() -> None:
     except Exception as exc:  # the last line of defence: one line, non-zero exit
         if os.environ.get("REVIEWER_DEBUG"):
             raise
-        typer.echo(f"reviewer: internal error: {type(exc).__name__}: {exc}", err=True)
+        typer.echo(_shown(f"reviewer: internal error: {type(exc).__name__}: {exc}"), err=True)
         sys.exit(1)
 
 

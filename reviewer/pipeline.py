@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
+from reviewer import audit as trail
+from reviewer.audit import Audit, ReviewInputs
 from reviewer.decision import Decision
-from reviewer.extract import Extractor, get_extractor
+from reviewer.extract import Extraction, Extractor, get_extractor
 from reviewer.findings import Findings, Sex
 from reviewer.guardrails import check
 from reviewer.note import Note, checked_text
 from reviewer.rules.edits import parse_claimed
 from reviewer.rules.engine import decide
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # 1.1: `audit`
 
 
 class ExtractorInfo(BaseModel):
@@ -41,6 +44,7 @@ class Review(BaseModel):
     warnings: list[str] = []
     usage: UsageInfo = UsageInfo()
     error: str | None = None
+    audit: Audit | None = None  # what reproduces this review (absent in reviews made before 1.1)
 
 
 def parse_sex(value: str | None) -> Sex | None:
@@ -81,7 +85,8 @@ def review_with(
     who = parse_sex(sex)
     claimed = parse_claimed(claimed_codes)
     note = Note(text, id=note_id or "")
-    extraction = extractor.extract(note)
+    with trail.recording() as record:
+        extraction = extractor.extract(note)
     findings, warnings = check(note, extraction.findings, assertions_checked=extraction.assertions_checked)
     decision = decide(findings, sex=who, claimed=claimed, parts=extraction.parts, error=extraction.error)
     return Review(
@@ -98,4 +103,40 @@ def review_with(
         warnings=extraction.warnings + warnings,
         usage=UsageInfo(**vars(extraction.usage)),
         error=extraction.error,
+        audit=_audit(note, extraction, findings, decision, record, sex=who, claimed_codes=claimed_codes),
+    )
+
+
+def _audit(
+    note: Note,
+    extraction: Extraction,
+    findings: Findings,
+    decision: Decision,
+    record: trail.Recorder,
+    *,
+    sex: Sex | None,
+    claimed_codes: Sequence[str],
+) -> Audit:
+    from reviewer import __version__
+    from reviewer.extract.lexicon import load_lexicon
+
+    return Audit(
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        tool_version=__version__,
+        note_sha256=note.sha256,
+        note_chars=len(note.text),
+        ruleset_version=decision.ruleset_version,
+        lexicon_version=load_lexicon().version,
+        extractor=extraction.extractor,
+        model=extraction.model,
+        prompt_version=extraction.prompt_version,
+        prompt_sha256=record.prompt_sha256,
+        inputs=ReviewInputs(
+            sex=sex.value if sex is not None else None,
+            claimed_codes=[c.strip() for c in claimed_codes if c.strip()],
+        ),
+        llm_attempts=record.attempts,
+        masking=record.masking,
+        guardrails=trail.guardrail_actions(extraction.findings, findings),
+        parts=dict(extraction.parts),
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.decision import Status, Verdict
+from reviewer.explain import explain
 from reviewer.extract.hybrid import HybridExtractor
 from reviewer.extract.llm import LlmConfig, LlmExtractor
 from reviewer.findings import Alignment
@@ -78,6 +79,8 @@ def test_manipulated_or_negative_notes_are_never_supported(note: str) -> None:
 def test_hybrid_marks_each_criterion_with_both_extractors() -> None:
     r = review_with(HybridExtractor(LlmExtractor(recorded_config())), SEED)
     assert r.extractor.name == "hybrid"
+    # the audit keeps each extractor's findings, so the stored decision can be re-derived
+    assert explain(Review.model_validate_json(r.model_dump_json())).matches
     assert all(set(c.by_extractor) == {"rules", "llm"} for c in r.decision.criteria)
     disputed = [c for c in r.decision.criteria if len(set(c.by_extractor.values())) > 1]
     if disputed:

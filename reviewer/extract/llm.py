@@ -1,29 +1,40 @@
 """The LLM extractor: any OpenAI-compatible endpoint through `openai` + `instructor`.
 
-Transport failures (timeouts, connection errors, 429 honouring Retry-After, 5xx) are retried
-with `tenacity` (exponential backoff with jitter, bounded in attempts and total time);
-validation failures are re-asked by instructor (bounded, and stopped by the token budget).
-Token usage is summed over every attempt. Any failure ends as an `Extraction` with `error`
-set, never as an exception: the pipeline turns it into a `query` verdict.
+Before anything is sent, identifiers are masked (`mask_phi`: on by default for an endpoint that
+is not on the loopback) and every quote the model returns is mapped back from the masked text to
+the original note. Each HTTP request must finish within `timeout` seconds in all (a trickling
+server cannot hold it); transport failures (timeouts, connection errors, 429 honouring
+Retry-After, 5xx) are retried with `tenacity` (exponential backoff with jitter, bounded in
+attempts and total time), and a Retry-After longer than the time left ends the review at once;
+validation failures are re-asked by instructor (bounded, and stopped by the token budget). Token
+usage is counted per call (one extractor may serve many threads) and summed over every attempt.
+No request or answer text reaches any log. Any failure ends as an `Extraction` with `error` set,
+never as an exception: the pipeline turns it into a `query` verdict.
 """
 
 from __future__ import annotations
 
-import logging
+import ipaddress
 import os
 import random
+import threading
+import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reviewer import audit
 from reviewer.extract import Extraction, Usage
 from reviewer.extract.llm_schema import LlmExtraction, to_findings
 from reviewer.extract.prompt import load_prompt
-from reviewer.findings import Findings
+from reviewer.findings import Evidence, Finding, Findings
 from reviewer.note import Note
+from reviewer.privacy.masked import PLACEHOLDER, MaskedText
 
 Mode = Literal["tools", "json", "json_schema", "md_json"]
 ENV_PREFIX = "REVIEWER_LLM_"
@@ -50,7 +61,13 @@ class LlmConfig(BaseModel):
     transport_attempts: int = Field(default=4, ge=1, le=10)
     max_wait_seconds: float = Field(default=90.0, ge=0)
     token_budget: int | None = Field(default=None, gt=0)
+    mask_phi: bool | None = None  # None: mask unless the endpoint is on the loopback
     cassette: Path | None = None  # replay recorded traffic from this vcrpy cassette (offline)
+
+    @property
+    def masks_phi(self) -> bool:
+        """Whether identifiers are masked before the note is sent."""
+        return self.mask_phi if self.mask_phi is not None else not is_loopback(self.base_url)
 
     @classmethod
     def load(cls, path: Path | None = None, env: dict[str, str] | None = None) -> LlmConfig:
@@ -80,32 +97,114 @@ class LlmConfig(BaseModel):
             raise LlmNotConfigured(f"LLM config: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
 
 
+def is_loopback(base_url: str | None) -> bool:
+    """True for an endpoint on this machine (localhost, 127.0.0.0/8, ::1); the default endpoint
+    (None: OpenAI) is not."""
+    if not base_url:
+        return False
+    host = urlsplit(base_url if "//" in base_url else "//" + base_url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass
 class _Attempts:
+    """Usage and a record of each HTTP attempt of one call, fed by per-call instructor hooks (a
+    hook on the shared client would see every thread's calls)."""
+
     usage: Usage
+    records: list[dict[str, Any]] = field(default_factory=list)
+    _started: float = 0.0
 
     def on_kwargs(self, *args: Any, **kwargs: Any) -> None:
         self.usage.attempts += 1
+        self.records.append({"number": len(self.records) + 1, "status": "sent"})
+        self._started = time.monotonic()
+
+    def _last(self) -> dict[str, Any]:
+        if not self.records:  # pragma: no cover - instructor emits kwargs first
+            self.on_kwargs()
+        self.records[-1]["latency_ms"] = round((time.monotonic() - self._started) * 1000)
+        return self.records[-1]
 
     def on_response(self, response: Any) -> None:
+        record = self._last()
+        record["status"] = "answered"
+        choices = getattr(response, "choices", None) or []
+        if choices and getattr(choices[0], "finish_reason", None) == "length":
+            record["status"] = "truncated"
         usage = getattr(response, "usage", None)
         if usage is None:
             return
-        self.usage.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
-        self.usage.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
-        details = getattr(usage, "prompt_tokens_details", None)
-        self.usage.cached_tokens += int(getattr(details, "cached_tokens", 0) or 0)
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion = int(getattr(usage, "completion_tokens", 0) or 0)
+        cached = int(getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", 0) or 0)
+        self.usage.prompt_tokens += prompt
+        self.usage.completion_tokens += completion
+        self.usage.cached_tokens += cached
+        record.update(prompt_tokens=prompt, completion_tokens=completion, cached_tokens=cached)
+
+    def on_error(self, exc: BaseException, *args: Any, **kwargs: Any) -> None:
+        record = self._last()
+        record["status"], record["http_status"] = _attempt_status(exc)
+
+    def on_parse_error(self, exc: BaseException, *args: Any, **kwargs: Any) -> None:
+        self.records[-1]["status"] = "invalid_answer"
+
+    def finished(self, ok: bool) -> list[audit.LlmAttempt]:
+        if ok and self.records:
+            self.records[-1]["status"] = "ok"
+        return [audit.LlmAttempt.model_validate(r) for r in self.records]
+
+
+def _attempt_status(exc: BaseException) -> tuple[str, int | None]:
+    status = getattr(exc, "status_code", None)
+    kind = type(_root(exc)).__name__
+    if kind == "APITimeoutError":
+        return "timeout", None
+    if kind == "APIConnectionError":
+        return "connection_error", None
+    if status == 429:
+        return "rate_limited", status
+    if isinstance(status, int) and status >= 500:
+        return "server_error", status
+    if isinstance(status, int):
+        return "refused", status
+    return "error", None
+
+
+class RetryAfterTooLong(Exception):
+    """The endpoint asked us to wait longer than the time left for this review."""
+
+    def __init__(self, asked: float, limit: float) -> None:
+        super().__init__(f"Retry-After {asked:.0f} s > {limit:.0f} s")
+        self.asked = asked
+        self.limit = limit
 
 
 def _retry_after(exc: BaseException) -> float | None:
+    """Seconds the endpoint asked us to wait: Retry-After (seconds or an HTTP date) or retry-after-ms."""
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     if headers is None:
         return None
+    millis = headers.get("retry-after-ms")
     value = headers.get("retry-after")
     try:
-        return max(0.0, float(value)) if value is not None else None
+        if millis is not None:
+            return max(0.0, float(millis) / 1000)
+        if value is None:
+            return None
+        return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
         return None
 
 
@@ -117,48 +216,77 @@ class LlmExtractor:
         self.prompt = load_prompt()
         self._client: Any = None
         self._replay: Any = None
-        logging.getLogger("instructor").setLevel(logging.CRITICAL)  # its error lines may echo payloads
+        self._lock = threading.Lock()  # one extractor may serve many threads
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            import instructor
-            import openai
+        with self._lock:
+            if self._client is None:
+                self._client = self._build_client()
+            return self._client
 
-            modes = {
-                "tools": instructor.Mode.TOOLS,
-                "json": instructor.Mode.JSON,
-                "json_schema": instructor.Mode.JSON_SCHEMA,
-                "md_json": instructor.Mode.MD_JSON,
-            }
-            raw = openai.OpenAI(
-                base_url=self.config.base_url,
-                api_key=self.config.api_key or "not-needed",
-                timeout=self.config.timeout,
-                max_retries=0,  # tenacity owns transport retries
-            )
-            self._client = instructor.from_openai(raw, mode=modes[self.config.mode])
-        return self._client
+    def _build_client(self) -> Any:
+        import instructor
+        import openai
+
+        from reviewer import deadline
+        from reviewer.privacy.logs import keep_note_text_out_of_logs
+
+        modes = {
+            "tools": instructor.Mode.TOOLS,
+            "json": instructor.Mode.JSON,
+            "json_schema": instructor.Mode.JSON_SCHEMA,
+            "md_json": instructor.Mode.MD_JSON,
+        }
+        http = deadline.bound(openai.DefaultHttpxClient(), self.config.timeout)
+        raw = openai.OpenAI(
+            base_url=self.config.base_url,
+            api_key=self.config.api_key or "not-needed",
+            timeout=self.config.timeout,
+            max_retries=0,  # tenacity owns transport retries
+            http_client=http,
+        )
+        keep_note_text_out_of_logs()
+        return instructor.from_openai(raw, mode=modes[self.config.mode])
 
     def _ensure_replay(self) -> None:
         """With a cassette configured, every request is answered from it (record mode none):
         opened once, for the life of this extractor."""
-        if self.config.cassette is None or self._replay is not None:
-            return
-        from reviewer.extract.cassette import replaying
+        with self._lock:
+            if self.config.cassette is None or self._replay is not None:
+                return
+            from reviewer.extract.cassette import replaying
 
-        if not self.config.cassette.is_file():
-            raise LlmNotConfigured(f"LLM cassette {self.config.cassette}: no such file")
-        self._replay = replaying(self.config.cassette)
-        self._replay.__enter__()
-        # A request missing from the cassette will never succeed: fail it at once.
-        self.config = self.config.model_copy(update={"transport_attempts": 1})
+            if not self.config.cassette.is_file():
+                raise LlmNotConfigured(f"LLM cassette {self.config.cassette}: no such file")
+            self._replay = replaying(self.config.cassette)
+            self._replay.__enter__()
+            # A request missing from the cassette will never succeed: fail it at once.
+            self.config = self.config.model_copy(update={"transport_attempts": 1})
+
+    def masked(self, text: str) -> MaskedText | None:
+        """The note as it will be sent, when masking is on."""
+        if not self.config.masks_phi:
+            return None
+        from reviewer.privacy import mask
+
+        return mask(text)
 
     def extract(self, note: Note) -> Extraction:
         usage = Usage()
-        self._ensure_replay()
+        attempts = _Attempts(usage)
+        record = audit.recorder()
+        ok = False
         try:
-            parsed = self._call(note, usage)
+            self._ensure_replay()
+            masked = self._masked_or_refuse(note.text)
+            if record is not None:
+                record.prompt_sha256 = self.prompt.sha256
+                record.masking = _masking_audit(masked)
+            parsed = self._call(masked.text if masked is not None else note.text, attempts)
+            ok = True
+        except LlmNotConfigured:
+            raise
         except Exception as exc:  # every failure becomes an error state, never a crash
             return Extraction(
                 findings=Findings(),
@@ -168,7 +296,12 @@ class LlmExtractor:
                 usage=usage,
                 error=_describe(exc),
             )
+        finally:
+            if record is not None:
+                record.attempts.extend(attempts.finished(ok))
         findings = to_findings(parsed)
+        if masked is not None:
+            findings = restore_quotes(findings, masked)
         return Extraction(
             findings=_with_secondary_facts(note, findings),
             extractor=self.name,
@@ -177,53 +310,108 @@ class LlmExtractor:
             usage=usage,
         )
 
-    def _call(self, note: Note, usage: Usage) -> LlmExtraction:
+    def _masked_or_refuse(self, text: str) -> MaskedText | None:
+        try:
+            return self.masked(text)
+        except ImportError as exc:
+            raise PhiMaskingFailed(f"PHI masking needs presidio-analyzer ({exc.name} is missing)") from None
+        except Exception as exc:  # never send an unmasked note because masking broke
+            raise PhiMaskingFailed(f"PHI masking failed ({type(exc).__name__})") from None
+
+    def _call(self, text: str, counter: _Attempts) -> LlmExtraction:
         import openai
+        from instructor.core.hooks import Hooks
         from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 
+        from reviewer.privacy.logs import keep_note_text_out_of_logs
+
         cfg = self.config
-        counter = _Attempts(usage)
         client = self.client
-        client.on("completion:kwargs", counter.on_kwargs)
-        client.on("completion:response", counter.on_response)
+        keep_note_text_out_of_logs()  # loggers created since the client was built
+        hooks = Hooks()
+        hooks.on("completion:kwargs", counter.on_kwargs)
+        hooks.on("completion:response", counter.on_response)
+        hooks.on("completion:error", counter.on_error)
+        hooks.on("parse:error", counter.on_parse_error)
         transient = (
             openai.APITimeoutError,
             openai.APIConnectionError,
             openai.RateLimitError,
             openai.InternalServerError,
         )
+        started = time.monotonic()
 
         def wait(state: Any) -> float:
             exc = state.outcome.exception() if state.outcome else None
             hinted = _retry_after(_root(exc)) if exc is not None else None
-            backoff = min(30.0, 0.5 * 2 ** (state.attempt_number - 1)) * (0.5 + random.random() / 2)
-            return min(hinted if hinted is not None else backoff, 60.0)
+            if hinted is not None:
+                return hinted  # already checked against the time left
+            number: int = state.attempt_number
+            backoff = min(30.0, 0.5 * 2.0 ** (number - 1)) * (0.5 + random.random() / 2)
+            return min(backoff, max(0.0, cfg.max_wait_seconds - (time.monotonic() - started)))
 
         extra: dict[str, Any] = {"temperature": cfg.temperature, "max_tokens": cfg.max_tokens}
         if cfg.seed is not None:
             extra["seed"] = cfg.seed
         if cfg.token_budget is not None:
             extra["token_budget"] = cfg.token_budget
-        try:
-            for attempt in Retrying(
-                retry=retry_if_exception(lambda e: isinstance(_root(e), transient)),
-                stop=stop_after_attempt(cfg.transport_attempts) | stop_after_delay(cfg.max_wait_seconds),
-                wait=wait,
-                reraise=True,
-            ):
-                with attempt:
+        for attempt in Retrying(
+            retry=retry_if_exception(lambda e: isinstance(_root(e), transient)),
+            stop=stop_after_attempt(cfg.transport_attempts) | stop_after_delay(cfg.max_wait_seconds),
+            wait=wait,
+            reraise=True,
+        ):
+            with attempt:
+                try:
                     result: LlmExtraction = client.chat.completions.create(
                         model=cfg.model,
                         response_model=LlmExtraction,
-                        messages=self.prompt.messages(note.text),
+                        messages=self.prompt.messages(text),
                         max_retries=cfg.max_reasks,
+                        hooks=hooks,
                         **extra,
                     )
-                    return result
-        finally:
-            client.off("completion:kwargs", counter.on_kwargs)
-            client.off("completion:response", counter.on_response)
+                except Exception as exc:
+                    asked = _retry_after(_root(exc))
+                    left = cfg.max_wait_seconds - (time.monotonic() - started)
+                    if asked is not None and asked > left:
+                        raise RetryAfterTooLong(asked, cfg.max_wait_seconds) from exc
+                    raise
+                return result
         raise RuntimeError("unreachable")  # pragma: no cover
+
+
+class PhiMaskingFailed(RuntimeError):
+    """Masking could not run: the note is not sent."""
+
+
+def _masking_audit(masked: MaskedText | None) -> audit.Masking:
+    if masked is None:
+        return audit.Masking(enabled=False)
+    from reviewer.privacy.phi import load_patterns
+
+    return audit.Masking(enabled=True, patterns_version=load_patterns().version, placeholders=masked.counts())
+
+
+def restore_quotes(findings: Findings, masked: MaskedText) -> Findings:
+    """Each quote of the masked text the model returned, carried back to the original note: the
+    quote becomes the original's words (a placeholder becomes the identifier it hides) with their
+    offsets, so the guardrails verify it against the original. A quote the masked text does not
+    hold is left as it is (the guardrails will try, and mark it unaligned if they fail)."""
+
+    def restore(e: Evidence) -> Evidence:
+        found = masked.locate(e.quote, relaxed=PLACEHOLDER.search(e.quote) is not None)
+        if found is None:
+            return e
+        start, end = found
+        return e.model_copy(update={"quote": masked.original[start:end], "start": start, "end": end})
+
+    update: dict[str, object] = {}
+    for name in type(findings).model_fields:
+        value = getattr(findings, name)
+        if isinstance(value, list) and value and isinstance(value[0], Finding):
+            update[name] = [f.model_copy(update={"evidence": restore(f.evidence)}) for f in value]
+    return findings.model_copy(update=update)
 
 
 def _root(exc: BaseException) -> BaseException:
@@ -235,12 +423,19 @@ def _root(exc: BaseException) -> BaseException:
 
 def _describe(exc: BaseException) -> str:
     """One line naming the failure, without any note text."""
+    if isinstance(exc, RetryAfterTooLong):
+        return (
+            f"LLM extraction failed: the LLM endpoint asked to wait {exc.asked:.0f} s (Retry-After), "
+            f"longer than the maximum wait of {exc.limit:.0f} s: stopped without waiting"
+        )
+    if isinstance(exc, PhiMaskingFailed):
+        return f"LLM extraction failed: {exc}; the note was not sent"
     exc = _root(exc)
     kind = type(exc).__name__
     status = getattr(exc, "status_code", None)
     known = {
         "APIConnectionError": "the LLM endpoint could not be reached",
-        "APITimeoutError": "the LLM endpoint timed out",
+        "APITimeoutError": "the LLM endpoint timed out (no complete answer within the request timeout)",
         "RateLimitError": "the LLM endpoint kept answering 429 (rate limited)",
         "InternalServerError": f"the LLM endpoint kept failing (HTTP {status})",
         "IncompleteOutputException": "the LLM answer was cut off (finish_reason=length): raise max_tokens",

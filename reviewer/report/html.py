@@ -28,6 +28,7 @@ from reviewer.report.headline import (
     explanation,
     headline,
 )
+from reviewer.report.shown import shown
 from reviewer.report.text import (
     CRITERION_NAMES,
     MISMATCH_WARNING,
@@ -520,6 +521,7 @@ _COMPILED = _ENV.from_string(_TEMPLATE)
 
 def render_html(review: Review, note_text: str) -> str:
     """The review as one self-contained HTML5 page with the note and its evidence marked."""
+    review = shown(review)
     decision = displayed_decision(review)
     spans = _spans(decision, note_text)
     used = {s.label for s in spans}

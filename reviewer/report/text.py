@@ -45,6 +45,7 @@ from reviewer.report.headline import (
     explanation,
     headline,
 )
+from reviewer.report.shown import shown
 
 __all__ = [
     "CRITERION_NAMES",
@@ -397,6 +398,6 @@ def render_text(review: Review, note_text: str, *, color: bool = False, width: i
     top); the note itself is never printed, only the evidence quotes recorded in the review."""
     buffer = StringIO()
     console = report_console(buffer, width=width, color=color)
-    for block in _blocks(review, note_text, width):
+    for block in _blocks(shown(review), note_text, width):
         console.print(block)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
