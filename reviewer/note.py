@@ -86,24 +86,59 @@ def _fold_char(c: str) -> str:
     return unicodedata.normalize("NFKC", base).translate(_FOLD)
 
 
+_RLO, _LRO, _PDF = "\u202e", "\u202d", "\u202c"
+
+
+def _display_order(text: str) -> list[int]:
+    """The order in which a reader sees the characters: a right-to-left override (U+202E) shows
+    its run, up to the matching pop (U+202C) or the line's end, reversed ("\u202eton\u202c"
+    reads "not"). Other characters keep their place."""
+    order: list[int] = []
+    i = 0
+    while i < len(text):
+        if text[i] != _RLO:
+            order.append(i)
+            i += 1
+            continue
+        end = i + 1
+        depth = 1
+        while end < len(text) and text[end] != "\n":
+            if text[end] in (_RLO, _LRO):
+                depth += 1
+            elif text[end] == _PDF:
+                depth -= 1
+                if depth == 0:
+                    break
+            end += 1
+        order.append(i)
+        order.extend(range(end - 1, i, -1))
+        if end < len(text) and text[end] == _PDF:
+            order.append(end)
+            end += 1
+        i = end
+    return order
+
+
 def fold(text: str) -> tuple[str, array[int] | None]:
-    """The text as a reader sees it (case kept) and, when its length differs from the
-    original's, the offset in `text` of each character (plus one end sentinel)."""
+    """The text as a reader sees it (case kept) and, unless it is the same length and order as
+    the original, the offset in `text` of each character (plus one end sentinel)."""
     # A Windows line end is one line end: its carriage return reads as a space.
     text = text.replace("\r\n", " \n")
     if text.isascii():
         return text.translate(_FOLD), None
+    order = _display_order(text) if _RLO in text else range(len(text))
     parts: list[str] = []
     index: array[int] = array("q")
-    same_length = True
-    for i, c in enumerate(text):
+    identity = isinstance(order, range)
+    for i in order:
+        c = text[i]
         f = _fold_char(c) if ord(c) > 127 else c.translate(_FOLD)
         if len(f) != 1:
-            same_length = False
+            identity = False
         parts.append(f)
         index.extend([i] * len(f))
     folded = "".join(parts)
-    if same_length:
+    if identity:
         return folded, None
     index.append(len(text))
     return folded, index
@@ -408,8 +443,10 @@ def _looks_like_header_line(text: str, start: int, end: int) -> bool:
     return word.isupper() or word.istitle()
 
 
+# A line in capitals ("FASCIA EXCISED: NO") is a statement of its own.
+_CAPS_ONLY = re.compile(r"(?=[^a-z]*[A-Z]{3})[^a-z]{3,80}")
 # A line that opens a form field ("Crepitus: [x] yes") starts a new statement.
-_FIELD_LINE = re.compile(r"[a-z][a-z0-9 /&()'-]{1,40}:(?!//)")
+_FIELD_LINE = re.compile(r"(?:[>*\u2022#-]+[ \t]*)?[a-z][a-z0-9 /&()'-]{1,40}:(?!//)")
 _SENTENCE_END = re.compile(r"[.!?](?=[\s\"')\]]|$)")
 
 
@@ -436,6 +473,9 @@ def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple
         if end - line <= 12 and re.fullmatch(r"\s*(?:\d{1,2}|[a-z])\.", norm[line:end]):
             continue
         cuts.add(end)
+    # In a note written in mixed case, a line in capitals stands alone.
+    letters = [c for c in text[:20000] if c.isalpha()]
+    mixed_case = sum(c.isupper() for c in letters) < 0.5 * len(letters)
     for m in re.finditer(r"\n", norm):
         i = m.start()
         prev = _char_before(norm, i)
@@ -446,6 +486,7 @@ def _sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple
             or nxt.startswith("\n")
             or re.match(r"(?:\d{1,2}[.)]|[-*\u2022#>])\s", nxt)
             or _FIELD_LINE.match(nxt)
+            or (mixed_case and _CAPS_ONLY.fullmatch(text[_line_start(lines, i) : i].strip()))
             or not nxt
         ):
             cuts.add(i + 1)
@@ -549,14 +590,42 @@ class Note:
             return start, end
         if end <= start:
             return index[start], index[start]
-        return index[start], index[end - 1] + 1
+        if self._monotonic:
+            return index[start], index[end - 1] + 1
+        covered = index[start:end]
+        return min(covered), max(covered) + 1
 
     def norm_offset(self, offset: int) -> int:
         """The offset in `norm` of the first character read from `text[offset:]`."""
         index = self._folded[1]
         if index is None:
             return offset
-        return bisect_left(index, offset)
+        if self._monotonic:
+            return bisect_left(index, offset)
+        return self._inverse[min(max(offset, 0), len(self._inverse) - 1)]
+
+    @cached_property
+    def _monotonic(self) -> bool:
+        index = self._folded[1]
+        return index is None or all(a <= b for a, b in zip(index, index[1:], strict=False))
+
+    @cached_property
+    def _inverse(self) -> list[int]:
+        """For each offset of `text`, the first `norm` offset read from it or after it (a
+        reversed right-to-left run is read out of order)."""
+        index = self._folded[1]
+        assert index is not None
+        inverse = [-1] * (len(self.text) + 1)
+        for i, p in enumerate(index):
+            if inverse[p] < 0:
+                inverse[p] = i
+        nxt = len(index) - 1
+        for p in range(len(inverse) - 1, -1, -1):
+            if inverse[p] < 0:
+                inverse[p] = nxt
+            else:
+                nxt = inverse[p]
+        return inverse
 
     @cached_property
     def squashed(self) -> tuple[str, list[int]]:

@@ -38,6 +38,7 @@ class CueGroup:
     assertion: Assertion
     direction: str
     pattern: re.Pattern[str]
+    reach: int | None = None  # words the cue governs (None: to the clause's end)
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,20 @@ class AffirmationRules:
     instructions: re.Pattern[str]
     verdict_requests: re.Pattern[str]
     groups: tuple[CueGroup, ...]
+    openers: re.Pattern[str]
+    nominal: re.Pattern[str]
+    predicate: re.Pattern[str]
+    done: re.Pattern[str]
 
 
 def _word_bounded(pattern: str) -> str:
-    """A cue that starts (ends) with a letter must not start (end) inside a word."""
-    left = "" if pattern.startswith("\\") and not pattern[1:2].isalpha() else r"(?<![a-z0-9])"
-    return rf"{left}(?:{pattern})(?![a-z0-9])" if left else rf"(?:{pattern})"
+    """A cue that starts with a letter must not start inside a word, nor end inside one."""
+    head = pattern
+    while head.startswith("(?:"):
+        head = head[3:]
+    starts_with_letter = head[:1].isalnum() or head.startswith("\\b")
+    left = r"(?<![a-z0-9])" if starts_with_letter else ""
+    return rf"{left}(?:{pattern})(?![a-z0-9])"
 
 
 def _alternation(patterns: Sequence[str]) -> re.Pattern[str]:
@@ -70,7 +79,11 @@ def load_rules() -> AffirmationRules:
         direction = str(group["direction"])
         if direction not in _DIRECTIONS:
             raise ValueError(f"affirmation.yaml: direction {direction!r} is not one of {_DIRECTIONS}")
-        groups.append(CueGroup(Assertion(group["assertion"]), direction, _alternation(group["patterns"])))
+        groups.append(
+            CueGroup(
+                Assertion(group["assertion"]), direction, _alternation(group["patterns"]), group.get("reach")
+            )
+        )
     return AffirmationRules(
         version=str(raw["version"]),
         boundary=re.compile("|".join(f"(?:{b})" for b in raw["boundaries"])),
@@ -78,6 +91,10 @@ def load_rules() -> AffirmationRules:
         instructions=_alternation(raw["instructions"]),
         verdict_requests=_alternation(raw["verdict_requests"]),
         groups=tuple(groups),
+        openers=re.compile(rf"\W*(?:{'|'.join(raw['opening_subordinators'])})\b"),
+        nominal=re.compile(rf"(?:{'|'.join(raw['nominal_removals'])})$"),
+        predicate=re.compile(raw["nominal_predicate"]),
+        done=re.compile(rf"(?:{'|'.join(raw['done_predicates'])})\b"),
     )
 
 
@@ -91,6 +108,7 @@ class Cue:
     direction: str
     start: int  # offsets in `norm`
     end: int
+    limit: int | None = None  # a cue of limited reach: the farthest offset it governs
 
     def reaches(self, start: int, end: int) -> bool:
         """Whether the cue governs the span [start, end) of its clause. A cue that holds the
@@ -98,23 +116,70 @@ class Cue:
         if self.direction == "both":
             return True
         if self.direction == "forward":
-            return self.start < start
-        return self.end > end
+            return self.start < start and (self.limit is None or start < self.limit)
+        return self.end > end and (self.limit is None or end > self.limit)
+
+
+_RELATIVE = re.compile(r", (?:which|who|whose) ")
 
 
 def clauses(note: Note, sentence: tuple[int, int]) -> list[tuple[int, int]]:
-    """The clauses of a sentence (offsets in `norm`), cut at the rules' boundaries."""
+    """The clauses of a sentence (offsets in `norm`), cut at the rules' boundaries, after an
+    opening subordinate clause ("Although the muscle was not involved, ...") and around a
+    relative clause set off by commas ("the fascia, which could not be salvaged, was ...")."""
     s_start, s_end = sentence
+    norm = note.norm
     rules = load_rules()
+    cuts: list[tuple[int, int]] = [
+        (m.start(), m.end()) for m in rules.boundary.finditer(norm, s_start, s_end)
+    ]
+    if rules.openers.match(norm, s_start, s_end):
+        comma = norm.find(", ", s_start, s_end)
+        if comma >= 0:
+            cuts.append((comma, comma + 1))
+    for m in _RELATIVE.finditer(norm, s_start, s_end):
+        comma = norm.find(",", m.end(), s_end)
+        if comma >= 0:
+            cuts.append((comma, comma + 1))
     out: list[tuple[int, int]] = []
     start = s_start
-    for m in rules.boundary.finditer(note.norm, s_start, s_end):
-        if m.start() > start:
-            out.append((start, m.start()))
-        start = max(start, m.end())
+    for c_start, c_end in sorted(cuts):
+        if c_start > start:
+            out.append((start, c_start))
+        start = max(start, c_end)
     if s_end > start:
         out.append((start, s_end))
     return out or [sentence]
+
+
+def clause_of(note: Note, offset: int) -> tuple[int, int]:
+    """The clause (offsets in `norm`) holding `offset`; its sentence when between clauses."""
+    sentence = note.sentence_at(offset)
+    return next((c for c in clauses(note, sentence) if c[0] <= offset < c[1]), sentence)
+
+
+# What a relative clause takes from the clause its pronoun points back to.
+_INHERITED = frozenset({Assertion.other_person, Assertion.historical})
+_RELATIVE_START = re.compile(r"\W*(?:which|who|whose|where)\b")
+
+
+def _antecedent(
+    note: Note, clause: tuple[int, int], siblings: list[tuple[int, int]]
+) -> tuple[int, int] | None:
+    """The clause before a relative clause ("who had ...", "which was ..."), if it is one."""
+    if not _RELATIVE_START.match(note.norm, clause[0], clause[1]):
+        return None
+    before = [c for c in siblings if c[1] <= clause[0]]
+    return before[-1] if before else None
+
+
+def _word_limit(text: str, at: int, words: int, forward: bool) -> int:
+    """The offset `words` words after (or before) `at` in `text`."""
+    if forward:
+        spans = [m.end() for m in re.finditer(r"\S+", text[at:])]
+        return at + spans[words - 1] if len(spans) >= words else len(text)
+    spans = [m.start() for m in re.finditer(r"\S+", text[:at])]
+    return spans[-words] if len(spans) >= words else 0
 
 
 def cues_in(text: str, offset: int = 0) -> list[Cue]:
@@ -134,9 +199,31 @@ def cues_in(text: str, offset: int = 0) -> list[Cue]:
         for m in group.pattern.finditer(current):
             if m.end() == m.start():
                 continue
-            found.append(Cue(group.assertion, group.direction, offset + m.start(), offset + m.end()))
+            limit = None
+            if group.reach is not None:
+                forward = group.direction == "forward"
+                limit = offset + _word_limit(text, m.end() if forward else m.start(), group.reach, forward)
+            found.append(Cue(group.assertion, group.direction, offset + m.start(), offset + m.end(), limit))
             blank(m)
     return found
+
+
+def _unstated_removal(note: Note, start: int, end: int, sentence: tuple[int, int]) -> bool:
+    """A removal written as a noun ("excision of the fascia") is stated as done only through its
+    predicate: "was performed", "was carried out", or none at all ("Excisional debridement of
+    the scrotum."). Any other predicate ("was unwarranted", "was planned", "is scheduled")
+    leaves it undone. Relative clauses set off by commas are skipped."""
+    rules = load_rules()
+    norm = note.norm
+    if not rules.nominal.search(norm, start, end):
+        return False
+    stop = norm.find(";", end, sentence[1])
+    rest = norm[end : sentence[1] if stop < 0 else stop]
+    rest = re.sub(r", (?:which|who|whose|that) [^,]*,", ",", rest)
+    m = rules.predicate.search(rest)
+    if m is None:
+        return False
+    return rules.done.match(rest, m.end()) is None
 
 
 def _sentence_near(note: Note, offset: int, step: int) -> tuple[int, int]:
@@ -202,8 +289,16 @@ def screen(note: Note, spans: Sequence[tuple[int, int]], statuses: Sequence[Asse
         if clause not in cache:
             cache[clause] = cues_in(note.norm[clause[0] : clause[1]], clause[0])
         reaching = [c.assertion for c in cache[clause] if c.reaches(start, end)]
+        antecedent = _antecedent(note, clause, clause_cache[sentence])
+        if antecedent is not None:
+            # "his father, who had Fournier's gangrene": whose story it is carries over.
+            if antecedent not in cache:
+                cache[antecedent] = cues_in(note.norm[antecedent[0] : antecedent[1]], antecedent[0])
+            reaching += [c.assertion for c in cache[antecedent] if c.assertion in _INHERITED]
         if reaching:
             out[i] = max(reaching, key=STRENGTH.__getitem__)
+        elif _unstated_removal(note, start, end, sentence):
+            out[i] = Assertion.possible
     return out
 
 

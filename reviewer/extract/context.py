@@ -11,6 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from reviewer.extract.affirmation import clause_of
 from reviewer.findings import Assertion
 from reviewer.note import Note
 
@@ -87,7 +88,8 @@ class _Engine:
         doc.spans["targets"] = group
         self.context(doc)
         for span, i in zip(doc.spans["targets"], index, strict=True):
-            result[i] = _assertion(span)
+            c_lo, c_hi = clause_of(note, spans[i][0])
+            result[i] = _assertion(span, c_lo - c_start, c_hi - c_start)
 
 
 _CHUNK_CHARS = 1_000
@@ -136,13 +138,18 @@ def _only_sentences_with(note: Note, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def _assertion(span: Any) -> Assertion:
-    """The strongest modifier of the span from its own sentence. Rules with a max_scope use
-    a token window in medspaCy, which can cross sentences: those are dropped here."""
+def _assertion(span: Any, clause_start: int, clause_end: int) -> Assertion:
+    """The strongest modifier of the span from its own clause (offsets in the document).
+    Rules with a max_scope use a token window in medspaCy, which can cross sentences, and its
+    scopes run past clause boundaries its terminators do not know ("no viable tissue, so the
+    necrotic fascia was excised"): modifiers outside the span's clause are dropped here."""
     doc = span.doc
     sentence = span.sent.start
     categories = {
-        m.category.upper() for m in span._.modifiers if doc[m.modifier_span[0]].sent.start == sentence
+        m.category.upper()
+        for m in span._.modifiers
+        if doc[m.modifier_span[0]].sent.start == sentence
+        and clause_start <= doc[m.modifier_span[0]].idx < clause_end
     }
     # A modifier overlapping the target ("were not debrided" around "debrided") does not
     # modify it in medspaCy: a negation word right before the target still does.

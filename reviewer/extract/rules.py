@@ -71,9 +71,14 @@ _LOOKING = frozenset({"irrigation", "packing_dressing"})
 _CHRONIC_OK = frozenset({Assertion.present, Assertion.historical})
 
 _BIOPSY_OF = re.compile(r"biops\w*\s+of\s+(?:the\s+)?(?:\w+\s+){0,3}$")
+# "down to the fascia, which was then excised": a relative clause removes the layer reached.
 _REMOVED_AFTER = re.compile(
-    r"^[^.;]{0,40}?\b(?:which|that|and)? ?(?:was|were) (?:\w+ ){0,3}?(?:excised|debrided|resected|removed|cut away)"
+    r"^[^.;]{0,40}?\b(?:which|that|and (?:this|it|that)) (?:was|were) (?:\w+ ){0,3}?(?:excised|debrided|resected|removed|cut away)"
 )
+# "not viable" describes necrosis, not a layer left in place; what follows "until" or "down to"
+# describes where the excision stopped.
+_NOT_KEPT = re.compile(r"(?:not|non-?) ?(?:viable|healthy|intact|bleeding)")
+_EXCISION_END = re.compile(r"\b(?:until|till|down to|back to|to reach|to the level of)\b")
 
 
 class RulesExtractor:
@@ -307,7 +312,8 @@ def _layer_action(
     after = norm[t.end : min(s_end, t.end + 60)]
     clause_end = next((end for start, end in clauses if start <= t.start < end), s_end)
     clause = norm[t.end : max(t.end, clause_end)]
-    kept = lex.layer_kept_in_clause.search(clause)
+    own = _EXCISION_END.split(_NOT_KEPT.sub(lambda m: " " * len(m.group()), clause), maxsplit=1)[0]
+    kept = lex.layer_kept_in_clause.search(own)
     cut_at = min((v[0] for v in verbs if t.end <= v[0] < clause_end), default=None)
     if removal and (lex.layer_sampled_cues.search(clause) or _BIOPSY_OF.search(before)):
         return LayerAction.exposed  # a biopsy or frozen section samples the layer
