@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 # One-to-one character folds applied before anything else (dashes, quotes, spaces, line ends).
@@ -607,7 +608,7 @@ class Note:
     @cached_property
     def _monotonic(self) -> bool:
         index = self._folded[1]
-        return index is None or all(a <= b for a, b in zip(index, index[1:], strict=False))
+        return index is None or all(a <= b for a, b in pairwise(index))
 
     @cached_property
     def _inverse(self) -> list[int]:

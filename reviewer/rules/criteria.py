@@ -94,12 +94,13 @@ def necrotizing_infection(f: Findings) -> Criterion:
         )
     # The surgeon's own conclusion is still uncertain ("early Fournier's not excluded"): no
     # intraoperative sign overrides that (ruleset decision postop-uncertain-stays-unclear).
-    doubted = [m for m in suspected if m.evidence.section in ("postoperative_diagnosis", "assessment")]
+    # Nor does a suspicion written in the operative narrative, after the tissue was seen.
+    doubted = [m for m in suspected if m.evidence.section in CONFIRMING_SECTIONS]
     if doubted:
         return Criterion(
             id=cid,
             status=Status.unclear,
-            reason=f"The postoperative diagnosis leaves the NSTI uncertain: {_quotes(doubted)}.",
+            reason=f"The surgeon's own account of the operation leaves the NSTI uncertain: {_quotes(doubted)}.",
             evidence=_evidence(doubted),
         )
     preop = [m for m in working if m.evidence.section == "preoperative_diagnosis"]
