@@ -1,0 +1,175 @@
+"""Engines on one machine. Each runs `work.review_task` on every task and hands each outcome to
+`sink` (in the calling thread, in completion order); `sink` returns False to stop the run.
+
+- `run_processes`: the rules path. A process pool, all cores by default; each worker pays the
+  start-up once (pool initializer), then reviews notes as they come.
+- `run_async`: the LLM path. asyncio with a concurrency limit and a client-side rate limit
+  (requests and tokens per minute); the extractor's blocking calls run in threads, one LLM
+  client per thread. A first Ctrl-C stops taking new notes and waits for the calls in flight
+  (they are paid for); a second one abandons them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from reviewer.batch.ratelimit import RateLimiter
+from reviewer.batch.work import Outcome, Task, WorkerSetup, init_process_worker, prepare, review_task
+
+__all__ = ["LlmLimits", "Sink", "default_workers", "run_async", "run_processes"]
+
+Sink = Callable[[Outcome], bool]
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> Any:
+    # forkserver: workers start from a clean process, never a fork of a threaded parent.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def run_processes(tasks: Iterable[Task], setup: WorkerSetup, workers: int, sink: Sink) -> bool:
+    """Review every task in a pool of `workers` processes. True when all were done."""
+    results: queue.Queue[Outcome | BaseException] = queue.Queue()
+    window = workers * 8  # tasks in flight: bounded, so memory does not grow with the batch
+    pool = _context().Pool(workers, initializer=init_process_worker, initargs=(setup,))
+    in_flight = 0
+    stopped = False
+    try:
+        source: Iterator[Task] = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and not stopped and in_flight < window:
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                    break
+                pool.apply_async(review_task, (task,), callback=results.put, error_callback=results.put)
+                in_flight += 1
+            if in_flight == 0:
+                break
+            outcome = results.get()
+            in_flight -= 1
+            if isinstance(outcome, BaseException):
+                raise outcome
+            if not sink(outcome):
+                stopped = True
+                break
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        raise
+    if stopped:
+        pool.terminate()
+    else:
+        pool.close()
+    pool.join()
+    return not stopped
+
+
+@dataclass(frozen=True)
+class LlmLimits:
+    concurrency: int = 8
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
+    completion_tokens: int = 1024  # first guess of a call's output tokens, then the running mean
+
+
+def run_async(tasks: Iterable[Task], setup: WorkerSetup, limits: LlmLimits, sink: Sink) -> bool:
+    """Review every task under the LLM limits. True when all were done."""
+    prepare(setup)  # load the shared rules data once, before the threads start
+    return asyncio.run(_run_async(tasks, limits, sink))
+
+
+def _estimate_prompt_tokens(task: Task) -> int:
+    # About four characters per token, plus the prompt's instructions and examples.
+    return len(task.row.text or "") // 4 + _PROMPT_TOKENS
+
+
+_PROMPT_TOKENS = 2500
+
+
+async def _run_async(tasks: Iterable[Task], limits: LlmLimits, sink: Sink) -> bool:
+    loop = asyncio.get_running_loop()
+    limiter = RateLimiter(limits.requests_per_minute, limits.tokens_per_minute)
+    slots = asyncio.Semaphore(limits.concurrency)
+    stop = asyncio.Event()
+    interrupts = 0
+    completion = float(limits.completion_tokens)
+    calls = 0
+
+    def on_interrupt() -> None:
+        nonlocal interrupts
+        interrupts += 1
+        stop.set()
+        if interrupts == 1:
+            print(
+                "\nreviewer: stopping: finishing the LLM calls in flight (Ctrl-C again to abandon them)",
+                file=sys.stderr,
+            )
+        else:
+            raise KeyboardInterrupt
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        handles_signal = True
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+        handles_signal = False
+
+    executor = ThreadPoolExecutor(max_workers=limits.concurrency, thread_name_prefix="llm")
+    pending: set[asyncio.Task[None]] = set()
+
+    async def one(task: Task) -> None:
+        nonlocal completion, calls
+        try:
+            reservation = None
+            if task.cached is None and task.row.error is None:
+                reservation = await limiter.acquire(_estimate_prompt_tokens(task) + completion)
+            outcome = await loop.run_in_executor(executor, review_task, task)
+            if reservation is not None:
+                used = outcome.usage.prompt_tokens + outcome.usage.completion_tokens
+                limiter.settle(reservation, used, outcome.usage.attempts)
+                if outcome.usage.completion_tokens:
+                    calls += 1
+                    completion += (outcome.usage.completion_tokens - completion) / calls
+            if not sink(outcome):
+                stop.set()
+        finally:
+            slots.release()
+
+    try:
+        for task in tasks:
+            await slots.acquire()
+            if stop.is_set():
+                slots.release()
+                break
+            job = asyncio.create_task(one(task))
+            pending.add(job)
+            job.add_done_callback(pending.discard)
+        while pending:
+            await asyncio.gather(*list(pending))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        for job in pending:
+            job.cancel()
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise KeyboardInterrupt from None
+    finally:
+        if handles_signal:
+            loop.remove_signal_handler(signal.SIGINT)
+    executor.shutdown(wait=True)
+    return not stop.is_set()

@@ -1,0 +1,163 @@
+"""The Ray engine: the same per-note function (`work.review_task`) on Ray Data, on this machine
+or on a Ray cluster (`--ray-address`, or RAY_ADDRESS), with the same outputs and cache.
+
+The runner (the driver) stays the only writer of results.jsonl, the cache and the worklist
+store: it writes the tasks still to do (with any cached extraction) to `DIR/.tasks.jsonl`, Ray
+Data reads that file in blocks and maps them through a pool of actors (each pays the start-up
+once, like a local worker), and the driver streams the outcomes back as they finish. On a
+cluster, DIR must be a location every node can read (one shared output location).
+
+LLM limits on Ray: each actor reviews its notes one at a time, so the actor count is the
+concurrency, and the requests/tokens per minute are split evenly between the actors.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from reviewer.batch.local import LlmLimits, Sink
+from reviewer.batch.ratelimit import RateLimiter
+from reviewer.batch.rows import NoteRow
+from reviewer.batch.work import LLM_EXTRACTORS, Outcome, Task, WorkerSetup, prepare, review_task
+from reviewer.pipeline import UsageInfo
+
+__all__ = ["run_ray"]
+
+TASKS_FILE = ".tasks.jsonl"
+
+
+def _encode_task(task: Task) -> str:
+    data = {
+        "row": asdict(task.row),
+        "cached": base64.b64encode(task.cached).decode() if task.cached else None,
+    }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _decode_task(line: str) -> Task:
+    data = json.loads(line)
+    cached = data["cached"]
+    return Task(row=NoteRow(**data["row"]), cached=base64.b64decode(cached) if cached else None)
+
+
+def _outcome_row(outcome: Outcome) -> dict[str, Any]:
+    row = asdict(outcome)
+    row["usage"] = json.dumps(outcome.usage.model_dump())
+    return row
+
+
+def _outcome_from_row(row: dict[str, Any]) -> Outcome:
+    values = dict(row)
+    values["usage"] = UsageInfo.model_validate_json(values["usage"])
+    for key in ("payload", "detail"):
+        if values.get(key) is not None:
+            values[key] = bytes(values[key])
+    return Outcome(**values)
+
+
+class ReviewActor:
+    """A Ray actor: prepared once, then `review_task` on every row of every batch it gets."""
+
+    def __init__(self, setup: WorkerSetup, limits: LlmLimits | None, actors: int) -> None:
+        prepare(setup)
+        self.limiter: RateLimiter | None = None
+        if limits is not None and setup.extractor in LLM_EXTRACTORS:
+            rpm = limits.requests_per_minute / actors if limits.requests_per_minute else None
+            tpm = limits.tokens_per_minute / actors if limits.tokens_per_minute else None
+            self.limiter = RateLimiter(rpm, tpm)
+        self.completion = float(limits.completion_tokens if limits else 1024)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        rows: list[dict[str, Any]] = []
+        for line in batch["text"]:
+            task = _decode_task(str(line))
+            reservation = None
+            if self.limiter is not None and task.cached is None and task.row.error is None:
+                reservation = self.limiter.acquire_blocking(
+                    len(task.row.text or "") // 4 + 2500 + self.completion
+                )
+            outcome = review_task(task)
+            if reservation is not None and self.limiter is not None:
+                used = outcome.usage.prompt_tokens + outcome.usage.completion_tokens
+                self.limiter.settle(reservation, used, outcome.usage.attempts)
+            rows.append(_outcome_row(outcome))
+        columns: dict[str, list[Any]] = {key: [r[key] for r in rows] for key in rows[0]} if rows else {}
+        return columns
+
+
+def run_ray(
+    tasks: Iterable[Task],
+    setup: WorkerSetup,
+    out_dir: Path,
+    sink: Sink,
+    *,
+    workers: int | None,
+    limits: LlmLimits | None,
+    address: str | None,
+) -> bool:
+    """Review every task on Ray. True when all were done."""
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise ValueError(
+            "the Ray engine needs the optional extra: pip install 'op-note-reviewer[ray]'"
+        ) from None
+
+    task_file = out_dir / TASKS_FILE
+    count = 0
+    with task_file.open("w", encoding="utf-8") as fh:
+        for task in tasks:
+            fh.write(_encode_task(task) + "\n")
+            count += 1
+    if count == 0:
+        task_file.unlink()
+        return True
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        init: dict[str, Any] = {
+            "include_dashboard": False,
+            "log_to_driver": False,
+            "logging_level": logging.WARNING,
+        }
+        if address or os.environ.get("RAY_ADDRESS"):
+            init["address"] = address or os.environ["RAY_ADDRESS"]
+        elif workers:
+            init["num_cpus"] = workers
+        ray.init(**init)
+    completed = False
+    try:
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        actors = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        if setup.extractor in LLM_EXTRACTORS and limits is not None:
+            actors = workers or limits.concurrency
+        dataset = ray.data.read_text(str(task_file.resolve()))
+        # Small batches: outcomes stream back (and are written) soon after each note finishes.
+        reviewed = dataset.map_batches(
+            ReviewActor,
+            fn_constructor_args=(setup, limits, actors),
+            batch_size=4,
+            concurrency=actors,
+            num_cpus=1 if setup.extractor not in LLM_EXTRACTORS else 0.25,
+        )
+        stopped = False
+        for row in reviewed.iter_rows():
+            if not sink(_outcome_from_row(row)):
+                stopped = True
+                break
+        completed = not stopped
+    finally:
+        if started_here:
+            ray.shutdown()
+        task_file.unlink(missing_ok=True)
+    return completed
