@@ -133,21 +133,25 @@ def run_ray(
         elif workers:
             init["num_cpus"] = workers
         ray.init(**init)
+        for name in ("ray", "ray.data"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     completed = False
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False
-        actors = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        cpus = ray.cluster_resources().get("CPU", 1)  # type: ignore[no-untyped-call]
+        actors = workers or max(1, int(cpus))
         if setup.extractor in LLM_EXTRACTORS and limits is not None:
             actors = workers or limits.concurrency
-        dataset = ray.data.read_text(str(task_file.resolve()))
+        # Reading the task file is light: it must not wait for the CPUs the actors hold.
+        dataset = ray.data.read_text(str(task_file.resolve()), num_cpus=0)
         # Small batches: outcomes stream back (and are written) soon after each note finishes.
         reviewed = dataset.map_batches(
             ReviewActor,
             fn_constructor_args=(setup, limits, actors),
             batch_size=4,
-            concurrency=actors,
+            compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=1 if setup.extractor not in LLM_EXTRACTORS else 0.25,
         )
         stopped = False

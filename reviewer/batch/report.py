@@ -106,7 +106,7 @@ def _fill_missing_details(
 
 def _totals(items: list[WorklistItem]) -> dict[str, Any]:
     notes: Counter[str] = Counter()
-    dollars: Counter[str] = Counter()
+    dollars: dict[str, float] = {}
     primary: Counter[str] = Counter()
     verdicts: Counter[str] = Counter()
     for it in items:
@@ -115,7 +115,7 @@ def _totals(items: list[WorklistItem]) -> dict[str, Any]:
         for kind in dict.fromkeys(f.kind for f in it.findings):
             notes[kind.value] += 1
         for f in it.findings:
-            dollars[f.kind.value] += f.dollars
+            dollars[f.kind.value] = dollars.get(f.kind.value, 0.0) + f.dollars
     rows = []
     for kind, info in FINDINGS.items():
         if notes[kind.value] == 0:
@@ -128,7 +128,7 @@ def _totals(items: list[WorklistItem]) -> dict[str, Any]:
                 "risk": info.risk.value,
                 "notes": notes[kind.value],
                 "primary": primary[kind.value],
-                "dollars": round(dollars[kind.value], 2),
+                "dollars": round(dollars.get(kind.value, 0.0), 2),
             }
         )
     action = [it for it in items if it.primary.kind is not FindingKind.no_action]

@@ -170,15 +170,14 @@ def _csv_rows(path: Path) -> Iterator[NoteRow]:
     csv.field_size_limit(min(sys.maxsize, MAX_FILE_BYTES + 1))
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in ("id", "text") if c not in (reader.fieldnames or [])]
+        fields = list(reader.fieldnames or [])
+        missing = [c for c in ("id", "text") if c not in fields]
         if missing:
             raise ValueError(f"{path}: the CSV has no {' or '.join(missing)} column")
         for n, record in enumerate(reader, 1):
             # A short row gives None for the missing cells; a long one a list under key None.
             clean = {k: v for k, v in record.items() if k is not None}
-            yield _row_from_record(
-                clean, n, where=f"row {n}", claim_column="claimed_codes" in reader.fieldnames
-            )
+            yield _row_from_record(clean, n, where=f"row {n}", claim_column="claimed_codes" in fields)
 
 
 def _row_from_record(
