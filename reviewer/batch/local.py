@@ -25,7 +25,7 @@ from typing import Any
 from reviewer.batch.ratelimit import RateLimiter
 from reviewer.batch.work import Outcome, Task, WorkerSetup, init_process_worker, prepare, review_task
 
-__all__ = ["LlmLimits", "Sink", "default_workers", "run_async", "run_processes"]
+__all__ = ["LlmLimits", "Sink", "default_workers", "run_async", "run_in_process", "run_processes"]
 
 Sink = Callable[[Outcome], bool]
 
@@ -43,8 +43,17 @@ def _context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+def run_in_process(tasks: Iterable[Task], setup: WorkerSetup, sink: Sink) -> bool:
+    """One worker: the calling process itself (no start-up when it is already warm)."""
+    prepare(setup)
+    return all(sink(review_task(task)) for task in tasks)
+
+
 def run_processes(tasks: Iterable[Task], setup: WorkerSetup, workers: int, sink: Sink) -> bool:
-    """Review every task in a pool of `workers` processes. True when all were done."""
+    """Review every task in a pool of `workers` processes (in this process when there is only
+    one). True when all were done."""
+    if workers <= 1:
+        return run_in_process(tasks, setup, sink)
     results: queue.Queue[Outcome | BaseException] = queue.Queue()
     window = workers * 8  # tasks in flight: bounded, so memory does not grow with the batch
     pool = _context().Pool(workers, initializer=init_process_worker, initargs=(setup,))
