@@ -89,6 +89,8 @@ class LlmDouble:
     def __init__(self, latency: float = 0.0, port: int = 0) -> None:
         self.latency = latency
         self.requests = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.times: list[float] = []
         self._lock = threading.Lock()
         double = self
@@ -101,9 +103,13 @@ class LlmDouble:
                 request = json.loads(self.rfile.read(length) or b"{}")
                 with double._lock:
                     double.requests += 1
+                    double.in_flight += 1
+                    double.max_in_flight = max(double.max_in_flight, double.in_flight)
                     double.times.append(time.monotonic())
                 if double.latency:
                     time.sleep(double.latency)
+                with double._lock:
+                    double.in_flight -= 1
                 data = json.dumps(_reply(request)).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")

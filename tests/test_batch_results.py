@@ -79,3 +79,34 @@ def test_rate_limiter_charges_tokens_and_retries() -> None:
     assert limiter.tokens is not None and limiter.requests is not None
     assert round(limiter.tokens.level) == -200
     assert limiter.requests.level <= -2
+
+
+def test_call_gate_bounds_requests_in_flight_and_per_minute() -> None:
+    """The gate sits on the LLM client's request hooks: with more threads than slots, the
+    endpoint never sees more than `concurrency` requests at once, nor more than the rate."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reviewer.batch.ratelimit import CallGate
+    from reviewer.batch.rows import NoteRow
+    from reviewer.batch.work import Task, WorkerSetup, prepare, review_task, set_call_gate
+    from reviewer.extract.llm import LlmConfig
+    from tests.llm_double import llm_double
+
+    note = "POSTOPERATIVE DIAGNOSIS: Fournier's gangrene.\nNecrotic fascia of the scrotum was excised.\n"
+    with llm_double(latency=0.1) as server:
+        config = LlmConfig.model_validate({"base_url": server.base_url, "model": "double"}).model_dump()
+        prepare(WorkerSetup("llm", config))
+        set_call_gate(CallGate(2, RateLimiter(requests_per_minute=1200, tokens_per_minute=None)))
+        try:
+            tasks = [Task(NoteRow(id=f"g{i}", row=i, text=note)) for i in range(12)]
+            started = time.monotonic()
+            with ThreadPoolExecutor(6) as pool:
+                outcomes = list(pool.map(review_task, tasks))
+            elapsed = time.monotonic() - started
+        finally:
+            set_call_gate(None)
+    assert all(not o.failed and o.llm_call for o in outcomes)
+    assert server.requests == 12 and server.max_in_flight == 2
+    # 1200/min: one request every 50 ms; arrival jitter aside, 11 gaps span at least ~0.5 s.
+    assert server.times[-1] - server.times[0] >= 11 * 0.05 * 0.9
+    assert elapsed >= 0.55  # twelve 100 ms calls, two at a time

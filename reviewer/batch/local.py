@@ -3,10 +3,11 @@
 
 - `run_processes`: the rules path. A process pool, all cores by default; each worker pays the
   start-up once (pool initializer), then reviews notes as they come.
-- `run_async`: the LLM path. asyncio with a concurrency limit and a client-side rate limit
-  (requests and tokens per minute); the extractor's blocking calls run in threads, one LLM
-  client per thread. A first Ctrl-C stops taking new notes and waits for the calls in flight
-  (they are paid for); a second one abandons them.
+- `run_async`: the LLM path. asyncio dispatches the notes to threads (the extractor is
+  blocking; one LLM client per thread); a `CallGate` on each client's request hooks keeps at
+  most `concurrency` requests in flight and under the client-side rate limits (requests and
+  tokens per minute), retries included. A first Ctrl-C stops taking new notes and waits for
+  the calls in flight (they are paid for); a second one abandons them.
 """
 
 from __future__ import annotations
@@ -22,8 +23,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from reviewer.batch.ratelimit import RateLimiter
-from reviewer.batch.work import Outcome, Task, WorkerSetup, init_process_worker, prepare, review_task
+from reviewer.batch.ratelimit import CallGate, RateLimiter
+from reviewer.batch.work import (
+    Outcome,
+    Task,
+    WorkerSetup,
+    init_process_worker,
+    prepare,
+    review_task,
+    set_call_gate,
+)
 
 __all__ = ["LlmLimits", "Sink", "default_workers", "run_async", "run_in_process", "run_processes"]
 
@@ -102,25 +111,22 @@ class LlmLimits:
 def run_async(tasks: Iterable[Task], setup: WorkerSetup, limits: LlmLimits, sink: Sink) -> bool:
     """Review every task under the LLM limits. True when all were done."""
     prepare(setup)  # load the shared rules data once, before the threads start
-    return asyncio.run(_run_async(tasks, limits, sink))
-
-
-def _estimate_prompt_tokens(task: Task) -> int:
-    # About four characters per token, plus the prompt's instructions and examples.
-    return len(task.row.text or "") // 4 + _PROMPT_TOKENS
-
-
-_PROMPT_TOKENS = 2500
+    limiter = RateLimiter(limits.requests_per_minute, limits.tokens_per_minute)
+    set_call_gate(CallGate(limits.concurrency, limiter, limits.completion_tokens))
+    try:
+        return asyncio.run(_run_async(tasks, limits, sink))
+    finally:
+        set_call_gate(None)
 
 
 async def _run_async(tasks: Iterable[Task], limits: LlmLimits, sink: Sink) -> bool:
+    """Notes in process: the calls in flight (the gate's limit) plus one per core for the
+    work around them, so that parsing and deciding never hold back a call."""
     loop = asyncio.get_running_loop()
-    limiter = RateLimiter(limits.requests_per_minute, limits.tokens_per_minute)
-    slots = asyncio.Semaphore(limits.concurrency)
+    threads = limits.concurrency + default_workers()
+    slots = asyncio.Semaphore(threads)
     stop = asyncio.Event()
     interrupts = 0
-    completion = float(limits.completion_tokens)
-    calls = 0
 
     def on_interrupt() -> None:
         nonlocal interrupts
@@ -140,22 +146,12 @@ async def _run_async(tasks: Iterable[Task], limits: LlmLimits, sink: Sink) -> bo
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
         handles_signal = False
 
-    executor = ThreadPoolExecutor(max_workers=limits.concurrency, thread_name_prefix="llm")
+    executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="llm")
     pending: set[asyncio.Task[None]] = set()
 
     async def one(task: Task) -> None:
-        nonlocal completion, calls
         try:
-            reservation = None
-            if task.cached is None and task.row.error is None:
-                reservation = await limiter.acquire(_estimate_prompt_tokens(task) + completion)
             outcome = await loop.run_in_executor(executor, review_task, task)
-            if reservation is not None:
-                used = outcome.usage.prompt_tokens + outcome.usage.completion_tokens
-                limiter.settle(reservation, used, outcome.usage.attempts)
-                if outcome.usage.completion_tokens:
-                    calls += 1
-                    completion += (outcome.usage.completion_tokens - completion) / calls
             if not sink(outcome):
                 stop.set()
         finally:

@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-__all__ = ["Bucket", "RateLimiter"]
+__all__ = ["Bucket", "CallGate", "RateLimiter"]
 
 
 class Bucket:
@@ -83,3 +83,63 @@ class RateLimiter:
             self.tokens.adjust(reservation.tokens - used_tokens)
         if self.requests is not None and attempts > 1:
             self.requests.adjust(-(attempts - 1))
+
+
+class CallGate:
+    """The limits applied around each HTTP attempt of an LLM client, from the client's own
+    hooks (instructor's `completion:kwargs` before a request, `completion:response` and
+    `completion:error` after it): at most `concurrency` requests in flight, and the rate
+    limits, retries and re-asks included. The note's other work (prompt building, parsing,
+    guardrails, the decision) runs outside the gate, so it never holds a call slot."""
+
+    def __init__(self, concurrency: int, limiter: RateLimiter, completion_tokens: int = 1024) -> None:
+        self.concurrency = concurrency
+        self.limiter = limiter
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._local = threading.local()
+        self._completion = float(completion_tokens)
+        self._lock = threading.Lock()
+        self._answers = 0
+
+    def attach(self, client: object) -> None:
+        """Register on an instructor client (`client.on(hook, handler)`)."""
+        on = getattr(client, "on", None)
+        if on is None:
+            raise TypeError("the LLM client has no hooks to gate its requests with")
+        on("completion:kwargs", self.before)
+        on("completion:response", self.after_response)
+        on("completion:error", self.after_error)
+
+    def before(self, *args: object, **kwargs: object) -> None:
+        self.release()  # a previous attempt of this thread that ended without a hook
+        messages = kwargs.get("messages")
+        chars = (
+            sum(len(str(m.get("content", ""))) for m in messages if isinstance(m, dict))
+            if isinstance(messages, list)
+            else 0
+        )
+        self._slots.acquire()
+        self._local.reservation = self.limiter.acquire_blocking(chars / 4 + self._completion)
+
+    def after_response(self, response: object) -> None:
+        usage = getattr(response, "usage", None)
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion = int(getattr(usage, "completion_tokens", 0) or 0)
+        if completion:
+            with self._lock:
+                self._answers += 1
+                self._completion += (completion - self._completion) / self._answers
+        self.release(used_tokens=prompt + completion if usage is not None else None)
+
+    def after_error(self, *args: object, **kwargs: object) -> None:
+        self.release()
+
+    def release(self, used_tokens: float | None = None) -> None:
+        """Free this thread's slot, if it holds one (settling the tokens it reserved)."""
+        reservation: Reservation | None = getattr(self._local, "reservation", None)
+        if reservation is None:
+            return
+        self._local.reservation = None
+        if used_tokens is not None:
+            self.limiter.settle(reservation, used_tokens, attempts=1)
+        self._slots.release()

@@ -23,9 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.batch.local import LlmLimits, Sink
-from reviewer.batch.ratelimit import RateLimiter
+from reviewer.batch.ratelimit import CallGate, RateLimiter
 from reviewer.batch.rows import NoteRow
-from reviewer.batch.work import LLM_EXTRACTORS, Outcome, Task, WorkerSetup, prepare, review_task
+from reviewer.batch.work import (
+    LLM_EXTRACTORS,
+    Outcome,
+    Task,
+    WorkerSetup,
+    prepare,
+    review_task,
+    set_call_gate,
+)
 from reviewer.pipeline import UsageInfo
 
 __all__ = ["run_ray"]
@@ -66,28 +74,14 @@ class ReviewActor:
     """A Ray actor: prepared once, then `review_task` on every row of every batch it gets."""
 
     def __init__(self, setup: WorkerSetup, limits: LlmLimits | None, actors: int) -> None:
-        prepare(setup)
-        self.limiter: RateLimiter | None = None
         if limits is not None and setup.extractor in LLM_EXTRACTORS:
             rpm = limits.requests_per_minute / actors if limits.requests_per_minute else None
             tpm = limits.tokens_per_minute / actors if limits.tokens_per_minute else None
-            self.limiter = RateLimiter(rpm, tpm)
-        self.completion = float(limits.completion_tokens if limits else 1024)
+            set_call_gate(CallGate(1, RateLimiter(rpm, tpm), limits.completion_tokens))
+        prepare(setup)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        rows: list[dict[str, Any]] = []
-        for line in batch["text"]:
-            task = _decode_task(str(line))
-            reservation = None
-            if self.limiter is not None and task.cached is None and task.row.error is None:
-                reservation = self.limiter.acquire_blocking(
-                    len(task.row.text or "") // 4 + 2500 + self.completion
-                )
-            outcome = review_task(task)
-            if reservation is not None and self.limiter is not None:
-                used = outcome.usage.prompt_tokens + outcome.usage.completion_tokens
-                self.limiter.settle(reservation, used, outcome.usage.attempts)
-            rows.append(_outcome_row(outcome))
+        rows = [_outcome_row(review_task(_decode_task(str(line)))) for line in batch["text"]]
         columns: dict[str, list[Any]] = {key: [r[key] for r in rows] for key in rows[0]} if rows else {}
         return columns
 

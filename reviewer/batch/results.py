@@ -65,24 +65,23 @@ class ResultsFile:
                 os.fsync(fh.fileno())
         return state
 
-    def _judge(self, raw: bytes, state: ResumeState, *, count: bool = True) -> str:
+    def _judge(self, raw: bytes, state: ResumeState) -> str:
         record = _parse(raw)
         if record is None:
             if not raw.endswith(b"\n"):
                 return "torn"
-            state.corrupt += count
+            state.corrupt += 1
             return "corrupt"
         note_id = str(record.get("id"))
-        if note_id in state.done and count:
+        if note_id in state.done:
             return "duplicate"
         if record.get("status") != "ok":
-            state.redo_failed += count
+            state.redo_failed += 1
             return "failed"
         if record.get("ruleset_version") != self.ruleset_version:
-            state.redo_stale += count
+            state.redo_stale += 1
             return "stale"
-        if count:
-            state.done.add(note_id)
+        state.done.add(note_id)
         return "keep"
 
     def _rewrite(self, state: ResumeState) -> None:

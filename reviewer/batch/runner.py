@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,7 @@ class BatchRun:
     files: list[Path] = field(default_factory=list)
     totals: dict[str, Any] = field(default_factory=dict)  # from the worklist: per finding, dollars
     failed_rows: int = 0  # error lines in results.jsonl after the run
+    review_seconds: float = 0.0  # the engine's time: workers' start-up and reviewing
 
     @property
     def exit_code(self) -> int:
@@ -104,7 +106,7 @@ def run_batch(options: BatchOptions) -> BatchRun:
     from reviewer.batch.report import write_outputs
     from reviewer.rules.ruleset import ruleset_version
 
-    kind = input_kind(options.input)
+    input_kind(options.input)  # a clear error before anything is created
     if options.engine not in ("local", "ray"):
         raise ValueError(f"unknown engine {options.engine!r} (choose from: local, ray)")
     if (options.max_cost is not None) and not options.prices.configured:
@@ -122,7 +124,7 @@ def run_batch(options: BatchOptions) -> BatchRun:
         store.clear()
     state = results.resume()
     cache = ExtractionCache(options.cache or options.out / "cache.sqlite")
-    total = count_rows(options.input) if kind != "folder" or options.input.is_dir() else 0
+    total = count_rows(options.input)
     tally = Tally(prices=options.prices, total=total, done_before=len(state.done))
     run = BatchRun(tally=tally, resume=state, completed=False)
 
@@ -155,6 +157,7 @@ def run_batch(options: BatchOptions) -> BatchRun:
     workers = options.workers or default_workers()
     results.open()
     bar = ProgressBar(total, len(state.done), enabled=options.progress)
+    started = time.perf_counter()
     try:
         with bar:
             if options.engine == "ray":
@@ -176,6 +179,7 @@ def run_batch(options: BatchOptions) -> BatchRun:
     except KeyboardInterrupt:
         run.stop_reason = "interrupted"
     finally:
+        run.review_seconds = time.perf_counter() - started
         results.close()
         cache.close()
     if run.stop_reason == "interrupted":

@@ -15,9 +15,9 @@ def print_summary(run: BatchRun, options: BatchOptions, out: TextIO | None = Non
     out = out or sys.stdout
     t = run.tally
     lines: list[str] = []
-    rate = t.reviewed / t.elapsed if t.elapsed > 0 else 0.0
+    rate = t.reviewed / run.review_seconds if run.review_seconds > 0 else 0.0
     lines.append(
-        f"Reviewed {t.reviewed:,} notes in {t.elapsed:,.1f} s ({rate:,.1f} notes/s)"
+        f"Reviewed {t.reviewed:,} notes in {run.review_seconds:,.1f} s ({rate:,.1f} notes/s)"
         + (f"; {t.done_before:,} were done by an earlier run" if t.done_before else "")
         + f"; {t.total:,} in the input."
     )

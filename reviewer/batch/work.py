@@ -21,10 +21,11 @@ from importlib import resources
 from typing import Any
 
 from reviewer.batch.cache import CachedExtraction, CacheKey
+from reviewer.batch.ratelimit import CallGate
 from reviewer.batch.rows import NoteRow
 from reviewer.batch.worklist import error_item_json
 from reviewer.extract import Extractor, get_extractor
-from reviewer.findings import FINDINGS_SCHEMA_VERSION
+from reviewer.findings import FINDINGS_SCHEMA_VERSION, Findings
 from reviewer.guardrails import check
 from reviewer.note import Note
 from reviewer.pipeline import ExtractorInfo, Review, UsageInfo, parse_sex
@@ -43,6 +44,7 @@ __all__ = [
     "prepare",
     "result_line",
     "review_task",
+    "set_call_gate",
 ]
 
 LLM_EXTRACTORS = ("llm", "hybrid")
@@ -91,8 +93,8 @@ class Outcome:
 @dataclass
 class CheckedExtraction:
     extractor: ExtractorInfo
-    findings: Any  # Findings
-    parts: dict[str, Any]
+    findings: Findings
+    parts: dict[str, Findings]
     warnings: list[str]
     usage: UsageInfo
     error: str | None = None
@@ -169,11 +171,22 @@ _local = threading.local()
 _shared: Extractor | None = None
 
 
+_gate: CallGate | None = None
+
+
+def set_call_gate(gate: CallGate | None) -> None:
+    """LLM clients built from now on in this process are limited by `gate` (see ratelimit.py)."""
+    global _gate
+    _gate = gate
+
+
 def build_extractor(setup: WorkerSetup) -> Extractor:
     if setup.extractor in LLM_EXTRACTORS and setup.llm_config is not None:
         from reviewer.extract.llm import LlmConfig, LlmExtractor
 
         llm = LlmExtractor(LlmConfig.model_validate(setup.llm_config))
+        if _gate is not None:
+            _gate.attach(llm.client)
         if setup.extractor == "llm":
             return llm
         from reviewer.extract.hybrid import HybridExtractor
@@ -257,7 +270,11 @@ def review_task(task: Task) -> Outcome:
         if task.cached is not None:
             checked = from_cache(CachedExtraction.from_bytes(task.cached))
         else:
-            checked = extract_checked(_extractor(), note)
+            try:
+                checked = extract_checked(_extractor(), note)
+            finally:
+                if _gate is not None:
+                    _gate.release()
             if checked.error is None:
                 payload = checked.cacheable().to_bytes()
         review = decide_review(checked, note, sex=row.sex, claimed_codes=row.claimed_codes, note_id=row.id)

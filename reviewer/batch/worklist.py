@@ -11,12 +11,13 @@ the dollars at stake (CMS fee schedule: see `fees.py`); notes rank by risk, then
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from reviewer.batch.fees import FeeSchedule, load_fees
-from reviewer.decision import Role, Severity, Verdict
+from reviewer.decision import Decision, Role, Severity, Verdict
 from reviewer.pipeline import Review
 from reviewer.rules.edits import ClaimedCode, parse_claimed
 
@@ -186,7 +187,7 @@ def classify(
     fees: FeeSchedule,
     *,
     error: str | None = None,
-    mue_limit: Any = None,
+    mue_limit: Callable[[str], int | None] | None = None,
 ) -> list[Found]:
     """The findings of one note, most serious first (never empty)."""
     if review is None or review.error:
@@ -235,9 +236,9 @@ def classify(
                 reason = f"{edit.message} The review found no separate site documented for it."
             add(FindingKind.bundled, reason, edit.codes, _value(fees, denied, _units(procedures, denied)))
         elif edit.kind == "mue_exceeded":
-            limit = mue_limit(code) if callable(mue_limit) else None
+            limit = mue_limit(code) if mue_limit is not None else None
             units = _units(procedures, code)
-            over = units - limit if isinstance(limit, int) and limit < units else units
+            over = units - limit if limit is not None and limit < units else units
             add(FindingKind.units_over_mue, edit.message, edit.codes, _value(fees, code, over))
         elif edit.kind == "addon_without_primary":
             add(
@@ -287,7 +288,7 @@ def classify(
     return found
 
 
-def _recommended_value(fees: FeeSchedule, decision: Any, codes: list[str]) -> float:
+def _recommended_value(fees: FeeSchedule, decision: Decision, codes: list[str]) -> float:
     total = 0.0
     for code in codes:
         units = next((r.units for r in decision.recommended_codes if r.code == code), 1)
@@ -295,7 +296,7 @@ def _recommended_value(fees: FeeSchedule, decision: Any, codes: list[str]) -> fl
     return total
 
 
-def _separate_site_documented(decision: Any, codes: list[str]) -> bool:
+def _separate_site_documented(decision: Decision, codes: list[str]) -> bool:
     """The review itself recommends one of the pair's codes with XS/59 (a separate site)."""
     return any(
         r.code in codes and SEPARATE_SITE_MODIFIERS & set(r.modifiers) for r in decision.recommended_codes
