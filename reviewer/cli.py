@@ -264,6 +264,11 @@ def eval_command(
         raise typer.Exit(1)
 
 
+class BatchEngine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 @app.command("batch")
 def batch_command(
     input_path: Annotated[
@@ -277,7 +282,10 @@ def batch_command(
         int | None,
         typer.Option("--workers", min=1, help="Worker processes (default: all cores; Ray: actors)."),
     ] = None,
-    engine: Annotated[str, typer.Option("--engine", help="local, or ray (needs the [ray] extra).")] = "local",
+    engine: Annotated[
+        BatchEngine,
+        typer.Option("--engine", help="local, or ray (Ray Data: pip install 'op-note-reviewer[ray]')."),
+    ] = BatchEngine.local,
     cache: Annotated[
         Path | None, typer.Option("--cache", help="SQLite cache of extractions (default: OUT/cache.sqlite).")
     ] = None,
@@ -339,7 +347,7 @@ def batch_command(
         input=input_path,
         out=out,
         extractor=extractor.value,
-        engine=engine,
+        engine=engine.value,
         workers=workers,
         cache=cache,
         limits=LlmLimits(concurrency=concurrency, requests_per_minute=rpm, tokens_per_minute=tpm),

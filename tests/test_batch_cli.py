@@ -192,7 +192,7 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_sigkill_mid_run_then_the_same_command_finishes_every_id_once(tmp_path: Path) -> None:
+def test_ctrl_c_then_sigkill_mid_run_then_the_same_command_finishes_every_id_once(tmp_path: Path) -> None:
     cases = load_cases(ROOT / "eval/gold")
     n = 400
     source = tmp_path / "notes.jsonl"
@@ -202,20 +202,42 @@ def test_sigkill_mid_run_then_the_same_command_finishes_every_id_once(tmp_path: 
             fh.write(json.dumps({"id": f"k{i:04d}", "text": text, "claimed_codes": ["11004"]}) + "\n")
     out = tmp_path / "out"
     command = [*REVIEWER, "batch", str(source), "--out", str(out), "--workers", "2"]
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
     results = out / "results.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if results.exists() and results.read_bytes().count(b"\n") >= 20:
-            break
-        time.sleep(0.01)
+
+    def start_and_wait_for(lines_at_least: int) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if results.exists() and results.read_bytes().count(b"\n") >= lines_at_least:
+                break
+            time.sleep(0.01)
+        return proc
+
+    # Ctrl-C (SIGINT to the whole process group, as a terminal sends it): a clean stop.
+    proc = start_and_wait_for(10)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Interrupted. Every finished note is saved" in stdout and "Traceback" not in stderr
+    assert f"--out {out} --workers 2" in stdout  # the command to resume with
+    interrupted = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+    assert 10 <= len(interrupted) < n
+
+    # SIGKILL of the main process mid-run: its workers go too, and nothing is corrupted.
+    proc = start_and_wait_for(len(interrupted) + 20)
     workers = _descendants(proc.pid)
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    proc.communicate(timeout=10)
     written = results.read_bytes().count(b"\n")
-    assert 20 <= written < n, "the kill must land mid-run"
+    assert len(interrupted) + 20 <= written < n, "the kill must land mid-run"
     assert workers, "the run had worker processes"
     stop = time.monotonic() + 10
     while any(_alive(p) for p in workers) and time.monotonic() < stop:

@@ -5,6 +5,7 @@ note's review with evidence highlighted, and the copyable physician query."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,3 +135,21 @@ def test_worklist_shows_totals_filters_sorts_and_opens_a_review(report: Path, br
 def test_report_size_stays_small_per_note(report: Path) -> None:
     # Each note's page is embedded compressed, not as a raw page (a raw page is ~15-20 KB).
     assert report.stat().st_size < 7 * 12_000
+
+
+def test_a_lost_worklist_store_is_rebuilt_from_the_results_and_the_input(tmp_path: Path) -> None:
+    source = tmp_path / "notes.jsonl"
+    source.write_text(
+        '{"id": "a", "text": ' + json.dumps(SEED) + ', "claimed_codes": ["11043"]}\n'
+        '{"id": "b", "text": ' + json.dumps(DRAINAGE) + ', "claimed_codes": ["11004"]}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    first = run_batch(BatchOptions(input=source, out=out, workers=1, progress=False))
+    before = (out / "summary.csv").read_text(encoding="utf-8")
+    (out / ".worklist.sqlite").unlink()
+    again = run_batch(BatchOptions(input=source, out=out, workers=1, progress=False))
+    assert again.tally.reviewed == 0 and again.totals == first.totals
+    assert (out / "summary.csv").read_text(encoding="utf-8") == before
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('type="application/octet-stream"') == 1  # both pages are back, in one block

@@ -47,9 +47,13 @@ def default_workers() -> int:
 
 
 def _context() -> Any:
-    # forkserver: workers start from a clean process, never a fork of a threaded parent.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    """forkserver where there is one: workers fork from a clean server process (never from this
+    threaded one) that has loaded the rules data once (reviewer.batch.warm)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["reviewer.batch.warm"])
+    return context
 
 
 def run_in_process(tasks: Iterable[Task], setup: WorkerSetup, sink: Sink) -> bool:
@@ -177,4 +181,6 @@ async def _run_async(tasks: Iterable[Task], limits: LlmLimits, sink: Sink) -> bo
         if handles_signal:
             loop.remove_signal_handler(signal.SIGINT)
     executor.shutdown(wait=True)
+    if interrupts:
+        raise KeyboardInterrupt  # after the calls in flight were recorded
     return not stop.is_set()
