@@ -15,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import queue
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,15 @@ from reviewer.batch.work import (
     set_call_gate,
 )
 
-__all__ = ["LlmLimits", "Sink", "default_workers", "run_async", "run_in_process", "run_processes"]
+__all__ = [
+    "LlmLimits",
+    "Sink",
+    "WorkerDied",
+    "default_workers",
+    "run_async",
+    "run_in_process",
+    "run_processes",
+]
 
 Sink = Callable[[Outcome], bool]
 
@@ -62,45 +70,46 @@ def run_in_process(tasks: Iterable[Task], setup: WorkerSetup, sink: Sink) -> boo
     return all(sink(review_task(task)) for task in tasks)
 
 
+class WorkerDied(RuntimeError):
+    """A worker process died (killed, out of memory): the run stops; it is resumable."""
+
+
 def run_processes(tasks: Iterable[Task], setup: WorkerSetup, workers: int, sink: Sink) -> bool:
     """Review every task in a pool of `workers` processes (in this process when there is only
-    one). True when all were done."""
+    one). True when all were done. A worker that dies stops the run (WorkerDied) instead of
+    losing its note silently."""
     if workers <= 1:
         return run_in_process(tasks, setup, sink)
-    results: queue.Queue[Outcome | BaseException] = queue.Queue()
     window = workers * 8  # tasks in flight: bounded, so memory does not grow with the batch
-    pool = _context().Pool(workers, initializer=init_process_worker, initargs=(setup,))
-    in_flight = 0
+    pool = ProcessPoolExecutor(
+        workers, mp_context=_context(), initializer=init_process_worker, initargs=(setup, os.getpid())
+    )
+    pending: set[Future[Outcome]] = set()
     stopped = False
     try:
         source: Iterator[Task] = iter(tasks)
         exhausted = False
         while True:
-            while not exhausted and not stopped and in_flight < window:
+            while not exhausted and not stopped and len(pending) < window:
                 task = next(source, None)
                 if task is None:
                     exhausted = True
                     break
-                pool.apply_async(review_task, (task,), callback=results.put, error_callback=results.put)
-                in_flight += 1
-            if in_flight == 0:
+                pending.add(pool.submit(review_task, task))
+            if not pending:
                 break
-            outcome = results.get()
-            in_flight -= 1
-            if isinstance(outcome, BaseException):
-                raise outcome
-            if not sink(outcome):
-                stopped = True
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                if not stopped and not sink(future.result()):
+                    stopped = True
+            if stopped:
                 break
-    except BaseException:
-        pool.terminate()
-        pool.join()
-        raise
-    if stopped:
-        pool.terminate()
-    else:
-        pool.close()
-    pool.join()
+    except BrokenProcessPool:
+        raise WorkerDied("a worker process died (killed, or out of memory?)") from None
+    finally:
+        # Unfinished notes are dropped (they are redone on resume); each worker ends the note
+        # it is on (milliseconds) and exits.
+        pool.shutdown(wait=True, cancel_futures=True)
     return not stopped
 
 

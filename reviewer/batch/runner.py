@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.batch.cache import ExtractionCache, note_sha256
-from reviewer.batch.local import LlmLimits, default_workers, run_async, run_processes
+from reviewer.batch.local import LlmLimits, WorkerDied, default_workers, run_async, run_processes
 from reviewer.batch.progress import Prices, ProgressBar, Tally
 from reviewer.batch.results import ResultsFile, ResumeState
 from reviewer.batch.rows import count_rows, input_kind, read_rows
@@ -59,16 +59,19 @@ class BatchRun:
     tally: Tally
     resume: ResumeState
     completed: bool
-    stop_reason: str = ""  # "", "interrupted", "max-cost", "max-tokens"
+    stop_reason: str = ""  # "", "interrupted", "max-cost", "max-tokens", "worker-died"
     files: list[Path] = field(default_factory=list)
     totals: dict[str, Any] = field(default_factory=dict)  # from the worklist: per finding, dollars
     failed_rows: int = 0  # error lines in results.jsonl after the run
     review_seconds: float = 0.0  # the engine's time: workers' start-up and reviewing
+    detail: str = ""  # why the run stopped, when a worker died
 
     @property
     def exit_code(self) -> int:
         if self.stop_reason == "interrupted":
             return 130
+        if self.stop_reason == "worker-died":
+            return 1
         if self.stop_reason:
             return 4
         return 1 if self.failed_rows else 0
@@ -178,11 +181,14 @@ def run_batch(options: BatchOptions) -> BatchRun:
                 run.completed = run_processes(tasks(), setup, workers, sink)
     except KeyboardInterrupt:
         run.stop_reason = "interrupted"
+    except WorkerDied as exc:
+        run.stop_reason = "worker-died"
+        run.detail = str(exc)
     finally:
         run.review_seconds = time.perf_counter() - started
         results.close()
         cache.close()
-    if run.stop_reason == "interrupted":
+    if run.stop_reason in ("interrupted", "worker-died"):
         store.close()
         return run
     try:

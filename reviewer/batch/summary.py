@@ -59,6 +59,7 @@ def print_summary(run: BatchRun, options: BatchOptions, out: TextIO | None = Non
     if run.stop_reason:
         why = {
             "interrupted": "Interrupted",
+            "worker-died": f"Stopped: {run.detail}",
             "max-cost": f"Stopped: the LLM spend reached --max-cost {options.max_cost}",
             "max-tokens": f"Stopped: the tokens used reached --max-tokens {options.max_tokens:,}"
             if options.max_tokens

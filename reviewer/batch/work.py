@@ -223,19 +223,30 @@ def prepare(setup: WorkerSetup) -> None:
     decide_review(extract_checked(RulesExtractor(), note), note, sex="M", claimed_codes=["11004", "N49.3"])
 
 
-def init_process_worker(setup: WorkerSetup) -> None:
-    """Initializer of a worker process: Ctrl-C is the parent's to handle; a worker whose
-    parent died (even by SIGKILL) exits instead of lingering; then `prepare`."""
+def init_process_worker(setup: WorkerSetup, main_pid: int | None = None) -> None:
+    """Initializer of a worker process: Ctrl-C is the main process's to handle; a worker whose
+    main process died (even by SIGKILL) exits instead of lingering; then `prepare`. The main
+    process is watched, not the parent: under the fork server the parent is that server, which
+    itself stays up as long as any worker does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
+
+    def gone(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
 
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if os.getppid() != parent:
+            if os.getppid() != parent or (main_pid is not None and gone(main_pid)):
                 os._exit(1)
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="main-watch", daemon=True).start()
     prepare(setup)
 
 
