@@ -92,6 +92,8 @@ def test_edit_kinds_the_rule_layer_adds_are_classified() -> None:
     assert with_edit("wrong_code", ["11004", "11005"]) is FindingKind.wrong_code
     assert with_edit("overcoding", ["11004", "11006"]) is FindingKind.wrong_code
     assert with_edit("unknown_code", ["1100X"]) is FindingKind.invalid_code
+    assert with_edit("separate_site_not_documented", ["11004", "11043"]) is FindingKind.bundled
+    assert with_edit("sex_contradicts_note", []) is FindingKind.sex_conflict
     assert with_edit("something_new", ["11004"]) is FindingKind.other_edit
 
 

@@ -83,7 +83,8 @@ FINDINGS: dict[FindingKind, FindingInfo] = {
     ),
     FindingKind.wrong_code: FindingInfo(
         "Wrong NSTI code",
-        "11004 is claimed but the debrided area makes 11005 or 11006 the right code: change the code.",
+        "The NSTI code on the claim does not fit the debrided area (e.g. 11004 where 11005 or 11006 "
+        "is right): change the code.",
         Risk.high,
     ),
     FindingKind.bundled: FindingInfo(
@@ -103,8 +104,9 @@ FINDINGS: dict[FindingKind, FindingInfo] = {
         Risk.medium,
     ),
     FindingKind.sex_conflict: FindingInfo(
-        "Diagnosis vs sex",
-        "A sex-specific ICD-10-CM code contradicts the patient's sex: the claim will be rejected.",
+        "Sex conflict",
+        "A sex-specific ICD-10-CM code contradicts the patient's sex (the claim will be rejected), or "
+        "the sex on the claim contradicts the note: confirm it.",
         Risk.medium,
     ),
     FindingKind.invalid_code: FindingInfo(
@@ -227,6 +229,16 @@ def classify(
             gained = _recommended_value(fees, decision, edit.codes[-1:])
             lost = sum(_value(fees, c, _units(procedures, c)) for c in edit.codes[:-1])
             add(FindingKind.missed_revenue, edit.message, edit.codes, max(gained - lost, 0.0))
+        elif edit.kind == "separate_site_not_documented":
+            denied = edit.codes[1] if len(edit.codes) > 1 else code
+            add(
+                FindingKind.bundled,
+                edit.message,
+                edit.codes,
+                _value(fees, denied, _units(procedures, denied)),
+            )
+        elif edit.kind == "sex_contradicts_note":
+            add(FindingKind.sex_conflict, edit.message, edit.codes, 0.0)
         elif edit.kind.startswith("ptp_"):
             if edit.severity is Severity.info and _separate_site_documented(decision, edit.codes):
                 continue  # the bypass modifier is claimed and the note documents the separate site
