@@ -68,7 +68,8 @@ def test_findings_against_the_claim(
 
 
 def test_no_claim_given_means_nothing_to_compare() -> None:
-    assert kinds(SEED, None) == [FindingKind.no_action]
+    assert kinds(SEED, None) == [FindingKind.no_claim]
+    assert kinds(DRAINAGE, None) == [FindingKind.no_claim]
 
 
 def test_dollars_at_stake_and_risk() -> None:

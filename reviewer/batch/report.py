@@ -131,7 +131,8 @@ def _totals(items: list[WorklistItem]) -> dict[str, Any]:
                 "dollars": round(dollars.get(kind.value, 0.0), 2),
             }
         )
-    action = [it for it in items if it.primary.kind is not FindingKind.no_action]
+    quiet = (FindingKind.no_action, FindingKind.no_claim)
+    action = [it for it in items if it.primary.kind not in quiet]
     return {
         "notes": len(items),
         "needs_action": len(action),
@@ -269,7 +270,8 @@ def _encoded_blocks(blocks: list[list[str]], store: WorklistStore) -> Iterator[t
 
 def _chart(totals: dict[str, Any]) -> list[dict[str, Any]]:
     """Bars of the chart: dollars per finding (notes when no finding has dollars)."""
-    rows = [r for r in totals["findings"] if r["kind"] != FindingKind.no_action.value]
+    quiet = (FindingKind.no_action.value, FindingKind.no_claim.value)
+    rows = [r for r in totals["findings"] if r["kind"] not in quiet]
     top = max((r["dollars"] for r in rows), default=0.0)
     bars = []
     for i, r in enumerate(rows):

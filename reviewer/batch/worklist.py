@@ -65,6 +65,7 @@ class FindingKind(StrEnum):
     needs_query = "needs_query"
     missed_revenue = "missed_revenue"
     could_not_review = "could_not_review"
+    no_claim = "no_claim"
     no_action = "no_action"
 
 
@@ -131,6 +132,12 @@ FINDINGS: dict[FindingKind, FindingInfo] = {
         "Could not review",
         "The note could not be read or reviewed: see the reason, fix the input and run again.",
         Risk.medium,
+    ),
+    FindingKind.no_claim: FindingInfo(
+        "No claim to compare",
+        "No intended claim was given with this note: bill what the documentation supports (the "
+        "recommended codes).",
+        Risk.none,
     ),
     FindingKind.no_action: FindingInfo("Nothing to do", "The claim matches the documentation.", Risk.none),
 }
@@ -289,13 +296,10 @@ def classify(
     if FindingKind.needs_query not in kinds and (decision.verdict is Verdict.query or decision.queries):
         value = 0.0 if any(TARGET in f.codes for f in found) else _value(fees, TARGET)
         add(FindingKind.needs_query, decision.summary, [TARGET], value)
-    if not found:
-        reason = (
-            "The claim matches the documentation."
-            if claimed is not None
-            else ("No claim was given to compare with; " + decision.summary[0].lower() + decision.summary[1:])
-        )
-        add(FindingKind.no_action, reason, [], 0.0)
+    if not found and claimed is None:
+        add(FindingKind.no_claim, f"No claim was given to compare with. {decision.summary}", [], 0.0)
+    elif not found:
+        add(FindingKind.no_action, "The claim matches the documentation.", [], 0.0)
     found.sort(key=lambda f: (-RISK_ORDER[f.risk], KIND_ORDER[f.kind], -f.dollars))
     return found
 
