@@ -11,6 +11,10 @@ from reviewer.batch.runner import BatchOptions, BatchRun
 __all__ = ["print_summary"]
 
 
+def _notes(n: int) -> str:
+    return f"{n:,} note" + ("" if n == 1 else "s")
+
+
 def print_summary(run: BatchRun, options: BatchOptions, out: TextIO | None = None) -> None:
     out = out or sys.stdout
     t = run.tally
@@ -38,7 +42,7 @@ def print_summary(run: BatchRun, options: BatchOptions, out: TextIO | None = Non
         findings = ", ".join(f"{r['label']} {r['notes']:,}" for r in run.totals["findings"])
         lines.append(f"Worklist ({run.totals['notes']:,} notes): {findings}.")
         lines.append(
-            f"Need action: {run.totals['needs_action']:,} notes; estimated dollars at stake: "
+            f"Need action: {_notes(run.totals['needs_action'])}; estimated dollars at stake: "
             f"${run.totals['dollars']:,.2f}."
         )
     if options.extractor != "rules" or t.from_cache:
