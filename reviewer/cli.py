@@ -573,6 +573,110 @@ def explain(
         raise typer.Exit(1)
 
 
+class BatchEngine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+@app.command("batch")
+def batch_command(
+    input_path: Annotated[
+        Path,
+        typer.Argument(metavar="INPUT", help="A folder of .txt notes, a .jsonl or a .csv (id, text, ...)."),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Output folder (results.jsonl, summary.csv, report.html).")
+    ],
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes (default: all cores; Ray: actors)."),
+    ] = None,
+    engine: Annotated[
+        BatchEngine,
+        typer.Option("--engine", help="local, or ray (Ray Data: pip install 'op-note-reviewer[ray]')."),
+    ] = BatchEngine.local,
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help="SQLite cache of extractions (default: OUT/cache.sqlite).")
+    ] = None,
+    extractor: Annotated[ExtractorName, typer.Option("--extractor", help="How findings are extracted.")] = (
+        ExtractorName.rules
+    ),
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="LLM calls in flight at once.")
+    ] = 8,
+    rpm: Annotated[
+        float | None,
+        typer.Option("--requests-per-minute", "--rpm", min=1, help="LLM requests per minute, at most."),
+    ] = None,
+    tpm: Annotated[
+        float | None,
+        typer.Option("--tokens-per-minute", "--tpm", min=1, help="LLM tokens per minute, at most."),
+    ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option("--max-cost", min=0, help="Stop (resumably) once LLM spend reaches this, in USD."),
+    ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option("--max-tokens", min=1, help="Stop (resumably) once this many LLM tokens are used."),
+    ] = None,
+    price_input: Annotated[
+        float | None,
+        typer.Option(
+            "--price-input", min=0, envvar="REVIEWER_PRICE_INPUT", help="USD per million prompt tokens."
+        ),
+    ] = None,
+    price_output: Annotated[
+        float | None,
+        typer.Option(
+            "--price-output", min=0, envvar="REVIEWER_PRICE_OUTPUT", help="USD per million completion tokens."
+        ),
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Ray cluster address (default: RAY_ADDRESS, else local)."),
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start OUT again instead of resuming (keeps the cache).")
+    ] = False,
+) -> None:
+    """Review many notes against their intended claims: a ranked worklist of the claims at risk.
+
+    Re-running the same command resumes. Exit status: 0 every note reviewed; 1 some rows failed
+    (see their reason in summary.csv); 2 bad input; 4 stopped by --max-cost/--max-tokens
+    (resumable); 130 interrupted (resumable)."""
+    import shlex
+
+    from reviewer.batch import BatchOptions, run_batch
+    from reviewer.batch.local import LlmLimits
+    from reviewer.batch.progress import Prices
+    from reviewer.batch.summary import print_summary
+
+    options = BatchOptions(
+        input=input_path,
+        out=out,
+        extractor=extractor.value,
+        engine=engine.value,
+        workers=workers,
+        cache=cache,
+        limits=LlmLimits(concurrency=concurrency, requests_per_minute=rpm, tokens_per_minute=tpm),
+        prices=Prices(input=price_input, output=price_output),
+        max_cost=max_cost,
+        max_tokens=max_tokens,
+        ray_address=ray_address,
+        fresh=fresh,
+        command=shlex.join(["reviewer", "batch", *[a for a in sys.argv[2:] if a != "--fresh"]]),
+    )
+    try:
+        run = run_batch(options)
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+        return
+    print_summary(run, options)
+    if run.exit_code:
+        raise typer.Exit(run.exit_code)
+
+
 def main() -> None:
     """Entry point: no traceback reaches the user unless REVIEWER_DEBUG is set."""
     try:
