@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from reviewer import audit as trail
-from reviewer.audit import Audit, ReviewInputs
+from reviewer.audit import Audit, GuardrailActions, LlmAttempt, Masking, ReviewInputs
 from reviewer.decision import Decision
-from reviewer.extract import Extraction, Extractor, get_extractor
+from reviewer.extract import Extractor, get_extractor
 from reviewer.findings import Findings, Sex
 from reviewer.guardrails import check
 from reviewer.note import Note, checked_text
@@ -72,6 +72,22 @@ def review(
     return review_with(get_extractor(extractor), text, sex=sex, claimed_codes=claimed_codes, note_id=note_id)
 
 
+class CheckedExtraction(BaseModel):
+    """What the extractor and the guardrails read out of one note: everything the rule layer
+    needs to decide (again, under a new ruleset) without extracting again. Batch runs cache it."""
+
+    extractor: ExtractorInfo
+    findings: Findings
+    parts: dict[str, Findings] = {}  # hybrid: each extractor's checked findings
+    warnings: list[str] = []
+    usage: UsageInfo = UsageInfo()
+    error: str | None = None
+    prompt_sha256: str | None = None
+    llm_attempts: list[LlmAttempt] = []
+    masking: Masking | None = None
+    guardrails: GuardrailActions = GuardrailActions()
+
+
 def review_with(
     extractor: Extractor,
     text: str,
@@ -82,37 +98,67 @@ def review_with(
 ) -> Review:
     """`review` with an extractor object (configured once, reused across many notes)."""
     text = checked_text(text)
-    who = parse_sex(sex)
-    claimed = parse_claimed(claimed_codes)
+    parse_sex(sex)
+    parse_claimed(claimed_codes)  # bad arguments fail before any extraction (or LLM call)
     note = Note(text, id=note_id or "")
+    return decide_checked(extract_checked(extractor, note), note, sex=sex, claimed_codes=claimed_codes)
+
+
+def extract_checked(extractor: Extractor, note: Note) -> CheckedExtraction:
+    """The extractor, then the guardrails: the expensive half of a review."""
     with trail.recording() as record:
         extraction = extractor.extract(note)
     findings, warnings = check(note, extraction.findings, assertions_checked=extraction.assertions_checked)
-    decision = decide(findings, sex=who, claimed=claimed, parts=extraction.parts, error=extraction.error)
-    return Review(
-        note_id=note_id or note.sha256[:12],
-        note_sha256=note.sha256,
+    return CheckedExtraction(
         extractor=ExtractorInfo(
-            name=extraction.extractor,
-            model=extraction.model,
-            prompt_version=extraction.prompt_version,
+            name=extraction.extractor, model=extraction.model, prompt_version=extraction.prompt_version
         ),
-        ruleset_version=decision.ruleset_version,
         findings=findings,
-        decision=decision,
+        parts=dict(extraction.parts),
         warnings=extraction.warnings + warnings,
         usage=UsageInfo(**vars(extraction.usage)),
         error=extraction.error,
-        audit=_audit(note, extraction, findings, decision, record, sex=who, claimed_codes=claimed_codes),
+        prompt_sha256=record.prompt_sha256,
+        llm_attempts=record.attempts,
+        masking=record.masking,
+        guardrails=trail.guardrail_actions(extraction.findings, findings),
+    )
+
+
+def decide_checked(
+    checked: CheckedExtraction,
+    note: Note,
+    *,
+    sex: str | None = None,
+    claimed_codes: Sequence[str] = (),
+) -> Review:
+    """The rule layer on checked findings, and the review with its audit trail: the cheap half."""
+    who = parse_sex(sex)
+    decision = decide(
+        checked.findings,
+        sex=who,
+        claimed=parse_claimed(claimed_codes),
+        parts=checked.parts or None,
+        error=checked.error,
+    )
+    return Review(
+        note_id=note.id or note.sha256[:12],
+        note_sha256=note.sha256,
+        extractor=checked.extractor,
+        ruleset_version=decision.ruleset_version,
+        findings=checked.findings,
+        decision=decision,
+        warnings=checked.warnings,
+        usage=checked.usage,
+        error=checked.error,
+        audit=_audit(note, checked, decision, sex=who, claimed_codes=claimed_codes),
     )
 
 
 def _audit(
     note: Note,
-    extraction: Extraction,
-    findings: Findings,
+    checked: CheckedExtraction,
     decision: Decision,
-    record: trail.Recorder,
     *,
     sex: Sex | None,
     claimed_codes: Sequence[str],
@@ -127,16 +173,16 @@ def _audit(
         note_chars=len(note.text),
         ruleset_version=decision.ruleset_version,
         lexicon_version=load_lexicon().version,
-        extractor=extraction.extractor,
-        model=extraction.model,
-        prompt_version=extraction.prompt_version,
-        prompt_sha256=record.prompt_sha256,
+        extractor=checked.extractor.name,
+        model=checked.extractor.model,
+        prompt_version=checked.extractor.prompt_version,
+        prompt_sha256=checked.prompt_sha256,
         inputs=ReviewInputs(
             sex=sex.value if sex is not None else None,
             claimed_codes=[c.strip() for c in claimed_codes if c.strip()],
         ),
-        llm_attempts=record.attempts,
-        masking=record.masking,
-        guardrails=trail.guardrail_actions(extraction.findings, findings),
-        parts=dict(extraction.parts),
+        llm_attempts=checked.llm_attempts,
+        masking=checked.masking,
+        guardrails=checked.guardrails,
+        parts=dict(checked.parts),
     )

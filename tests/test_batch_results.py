@@ -6,12 +6,12 @@ import json
 import time
 from pathlib import Path
 
-from reviewer.batch.cache import CachedExtraction, CacheKey, ExtractionCache, note_sha256
+from reviewer.batch.cache import CacheKey, ExtractionCache, from_bytes, note_sha256, to_bytes
 from reviewer.batch.ratelimit import Bucket, RateLimiter
 from reviewer.batch.results import ResultsFile, iter_results
 from reviewer.findings import Findings
 from reviewer.note import Note
-from reviewer.pipeline import ExtractorInfo, UsageInfo
+from reviewer.pipeline import CheckedExtraction, ExtractorInfo, UsageInfo
 
 
 def line(note_id: str, status: str = "ok", ruleset: str = "r1") -> str:
@@ -46,7 +46,7 @@ def test_cache_round_trip_survives_reopening(tmp_path: Path) -> None:
     text = "Fournier's gangrene."
     assert note_sha256(text) == Note(text).sha256
     key = CacheKey(note_sha256(text), "llm", "m1", "extraction-v1@abc", "1.0.0")
-    value = CachedExtraction(
+    value = CheckedExtraction(
         extractor=ExtractorInfo(name="llm", model="m1", prompt_version="extraction-v1@abc"),
         findings=Findings(),
         warnings=["w"],
@@ -54,10 +54,10 @@ def test_cache_round_trip_survives_reopening(tmp_path: Path) -> None:
     )
     with ExtractionCache(tmp_path / "c.sqlite") as cache:
         assert cache.get(key) is None
-        cache.put(key, value.to_bytes())
+        cache.put(key, to_bytes(value))
     with ExtractionCache(tmp_path / "c.sqlite") as cache:
         data = cache.get(key)
-        assert data is not None and CachedExtraction.from_bytes(data) == value
+        assert data is not None and from_bytes(data) == value
         other_model = CacheKey(key.note_sha256, "llm", "m2", key.prompt_version, key.schema_version)
         assert cache.get(other_model) is None
         assert (cache.hits, cache.misses, cache.count()) == (1, 1, 1)

@@ -20,12 +20,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel
+from reviewer.pipeline import CheckedExtraction
 
-from reviewer.findings import Findings
-from reviewer.pipeline import ExtractorInfo, UsageInfo
-
-__all__ = ["CacheKey", "CachedExtraction", "ExtractionCache", "note_sha256"]
+__all__ = ["CacheKey", "ExtractionCache", "from_bytes", "note_sha256", "to_bytes"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS extractions (
@@ -58,21 +55,13 @@ class CacheKey:
         return (self.note_sha256, self.extractor, self.model, self.prompt_version, self.schema_version)
 
 
-class CachedExtraction(BaseModel):
-    """What an extraction left after the guardrails: enough to decide again without it."""
+def to_bytes(checked: CheckedExtraction) -> bytes:
+    """A checked extraction as stored in the cache (compressed JSON)."""
+    return zlib.compress(checked.model_dump_json().encode("utf-8"), 6)
 
-    extractor: ExtractorInfo
-    findings: Findings
-    parts: dict[str, Findings] = {}
-    warnings: list[str] = []
-    usage: UsageInfo = UsageInfo()
 
-    def to_bytes(self) -> bytes:
-        return zlib.compress(self.model_dump_json().encode("utf-8"), 6)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> CachedExtraction:
-        return cls.model_validate_json(zlib.decompress(data))
+def from_bytes(data: bytes) -> CheckedExtraction:
+    return CheckedExtraction.model_validate_json(zlib.decompress(data))
 
 
 class ExtractionCache:

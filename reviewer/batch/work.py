@@ -3,8 +3,9 @@
 `review_task(task) -> Outcome` is the one picklable, top-level per-note function. A worker
 calls `prepare(setup)` once (it loads the lexicons, ConText, ICD-10 and CMS tables by reviewing
 a small built-in note) and then any number of tasks. The review is split in two halves:
-`extract_checked` (extractor + guardrails: the expensive half, cached) and `decide_review`
-(the rule layer: cheap, always run, so a new ruleset re-decides from cached findings).
+`reviewer.pipeline.extract_checked` (extractor + guardrails: the expensive half, cached) and
+`decide_checked` (the rule layer: cheap, always run, so a new ruleset re-decides from cached
+findings).
 """
 
 from __future__ import annotations
@@ -20,17 +21,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from reviewer.batch.cache import CachedExtraction, CacheKey
+from reviewer.batch.cache import CacheKey, from_bytes, to_bytes
 from reviewer.batch.ratelimit import CallGate
 from reviewer.batch.rows import NoteRow
 from reviewer.batch.worklist import error_item_json
 from reviewer.extract import Extractor, get_extractor
-from reviewer.findings import FINDINGS_SCHEMA_VERSION, Findings
-from reviewer.guardrails import check
+from reviewer.findings import FINDINGS_SCHEMA_VERSION
 from reviewer.note import Note
-from reviewer.pipeline import ExtractorInfo, Review, UsageInfo, parse_sex
-from reviewer.rules.edits import parse_claimed
-from reviewer.rules.engine import decide
+from reviewer.pipeline import Review, UsageInfo, decide_checked, extract_checked
 
 __all__ = [
     "LLM_EXTRACTORS",
@@ -38,8 +36,6 @@ __all__ = [
     "Task",
     "WorkerSetup",
     "cache_key",
-    "decide_review",
-    "extract_checked",
     "init_process_worker",
     "prepare",
     "result_line",
@@ -69,7 +65,7 @@ class WorkerSetup:
 @dataclass
 class Task:
     row: NoteRow
-    cached: bytes | None = None  # a CachedExtraction from the cache: no extraction needed
+    cached: bytes | None = None  # a CheckedExtraction from the cache: no extraction needed
 
 
 @dataclass
@@ -88,80 +84,6 @@ class Outcome:
     seconds: float = 0.0
     item: str | None = None  # the worklist row (JSON), see worklist.py
     detail: bytes | None = None  # the single-note HTML page, zlib-compressed
-
-
-@dataclass
-class CheckedExtraction:
-    extractor: ExtractorInfo
-    findings: Findings
-    parts: dict[str, Findings]
-    warnings: list[str]
-    usage: UsageInfo
-    error: str | None = None
-
-    def cacheable(self) -> CachedExtraction:
-        return CachedExtraction(
-            extractor=self.extractor,
-            findings=self.findings,
-            parts=self.parts,
-            warnings=self.warnings,
-            usage=self.usage,
-        )
-
-
-def extract_checked(extractor: Extractor, note: Note) -> CheckedExtraction:
-    """Extractor + guardrails, as in `reviewer.pipeline.review_with`."""
-    extraction = extractor.extract(note)
-    findings, warnings = check(note, extraction.findings, assertions_checked=extraction.assertions_checked)
-    return CheckedExtraction(
-        extractor=ExtractorInfo(
-            name=extraction.extractor, model=extraction.model, prompt_version=extraction.prompt_version
-        ),
-        findings=findings,
-        parts=dict(extraction.parts),
-        warnings=extraction.warnings + warnings,
-        usage=UsageInfo(**vars(extraction.usage)),
-        error=extraction.error,
-    )
-
-
-def from_cache(cached: CachedExtraction) -> CheckedExtraction:
-    return CheckedExtraction(
-        extractor=cached.extractor,
-        findings=cached.findings,
-        parts=dict(cached.parts),
-        warnings=list(cached.warnings),
-        usage=cached.usage,
-    )
-
-
-def decide_review(
-    checked: CheckedExtraction,
-    note: Note,
-    *,
-    sex: str | None = None,
-    claimed_codes: list[str] | None = None,
-    note_id: str | None = None,
-) -> Review:
-    """The rule layer on checked findings, as in `reviewer.pipeline.review_with`."""
-    decision = decide(
-        checked.findings,
-        sex=parse_sex(sex),
-        claimed=parse_claimed(claimed_codes or []),
-        parts=checked.parts or None,
-        error=checked.error,
-    )
-    return Review(
-        note_id=note_id or note.sha256[:12],
-        note_sha256=note.sha256,
-        extractor=checked.extractor,
-        ruleset_version=decision.ruleset_version,
-        findings=checked.findings,
-        decision=decision,
-        warnings=checked.warnings,
-        usage=checked.usage,
-        error=checked.error,
-    )
 
 
 # --- the worker's state: set once per process (or thread) ---------------------------------
@@ -220,7 +142,7 @@ def prepare(setup: WorkerSetup) -> None:
     from reviewer.extract.rules import RulesExtractor
 
     note = Note(_WARMUP_NOTE, id="warm-up")
-    decide_review(extract_checked(RulesExtractor(), note), note, sex="M", claimed_codes=["11004", "N49.3"])
+    decide_checked(extract_checked(RulesExtractor(), note), note, sex="M", claimed_codes=["11004", "N49.3"])
 
 
 def init_process_worker(setup: WorkerSetup, main_pid: int | None = None) -> None:
@@ -279,7 +201,7 @@ def review_task(task: Task) -> Outcome:
     payload: bytes | None = None
     try:
         if task.cached is not None:
-            checked = from_cache(CachedExtraction.from_bytes(task.cached))
+            checked = from_bytes(task.cached)
         else:
             try:
                 checked = extract_checked(_extractor(), note)
@@ -287,8 +209,8 @@ def review_task(task: Task) -> Outcome:
                 if _gate is not None:
                     _gate.release()
             if checked.error is None:
-                payload = checked.cacheable().to_bytes()
-        review = decide_review(checked, note, sex=row.sex, claimed_codes=row.claimed_codes, note_id=row.id)
+                payload = to_bytes(checked)
+        review = decide_checked(checked, note, sex=row.sex, claimed_codes=row.claimed_codes or [])
     except Exception as exc:  # one note never stops the batch; no note text in the message
         if os.environ.get("REVIEWER_DEBUG"):
             raise
