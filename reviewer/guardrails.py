@@ -198,6 +198,9 @@ def check_labels(note: Note, findings: Findings, report: GuardrailReport) -> Fin
             if item.action is LayerAction.removed and not _removed_in_sentence(note, e, done):
                 report.downgraded += 1
                 return item.model_copy(update={"action": LayerAction.exposed})
+        if isinstance(item, RepeatDebridement):
+            staged = lex.repeat_staged.search(quote) is not None
+            return item if staged == item.staged else item.model_copy(update={"staged": staged})
         if isinstance(item, Technique) and item.kind is TechniqueKind.excisional:
             sentence = _sentence(note, e)
             excisional = says("techniques", "excisional", quote) or (

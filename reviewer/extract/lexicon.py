@@ -87,6 +87,7 @@ class Lexicon:
     removal_verbs: re.Pattern[str]
     inspection_cues: re.Pattern[str]
     repeat_conditions: re.Pattern[str]
+    repeat_staged: re.Pattern[str]
     repeat_when: re.Pattern[str]
     distant_past: re.Pattern[str]
     layer_sampled_cues: re.Pattern[str]
@@ -147,6 +148,7 @@ def load_lexicon() -> Lexicon:
         removal_verbs=_bounded(raw["removal_verbs"]),
         inspection_cues=_bounded(raw["inspection_cues"]),
         repeat_conditions=_bounded(raw["repeat_conditions"]),
+        repeat_staged=re.compile("|".join(raw["repeat_staged"])),
         repeat_when=re.compile("|".join(f"(?:{flexible_spaces(p)})" for p in raw["repeat_when"])),
         distant_past=_bounded(raw["distant_past"]),
         layer_sampled_cues=_bounded(raw["layer_sampled_cues"]),

@@ -208,7 +208,8 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
             elif t.category == "repeat":
                 clause = next((c for c in sentence_clauses if c[0] <= t.start < c[1]), (s_start, s_end))
                 kind, keep = _repeat(lex, t.value, status, section, norm[clause[0] : clause[1]])
-                repeat.append(RepeatDebridement(evidence=e, assertion=keep, kind=kind))
+                staged = lex.repeat_staged.search(norm, t.start, t.end) is not None
+                repeat.append(RepeatDebridement(evidence=e, assertion=keep, kind=kind, staged=staged))
             elif t.category == "organisms":
                 organisms.append(Organism(evidence=e, assertion=status, name=t.value))
             elif t.category == "sepsis":

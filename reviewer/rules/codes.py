@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -201,9 +200,7 @@ def _global_modifier(f: Findings, rs: dict[str, Any]) -> tuple[str | None, str]:
     ]
     if not today or not prior:
         return None, ""
-    planned = any(re.search(r"look|plann|stag|serial", r.evidence.quote, re.I) for r in today) or any(
-        r.kind is RepeatKind.planned for r in f.repeat
-    )
+    planned = any(r.staged for r in today) or any(r.kind is RepeatKind.planned for r in f.repeat)
     modifier = rs["staged_modifier"] if planned else rs["unplanned_modifier"]
     kind = prior[0].kind.value.replace("_", " ")
     return modifier, (
