@@ -40,7 +40,11 @@ def outputs(extractor_name: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for case in load_cases(ROOT / "eval" / "gold"):
         r = review_with(
-            extractor, case.note, sex=case.context.sex, claimed_codes=case.context.claimed_codes, note_id=case.id
+            extractor,
+            case.note,
+            sex=case.context.sex,
+            claimed_codes=case.context.claimed_codes,
+            note_id=case.id,
         )
         out[case.id] = stable_json(r)
     return out

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from reviewer.decision import Decision, Status, Verdict
 from reviewer.findings import Alignment, Evidence, Sex
+from reviewer.inputs.claim import parse_claimed
 from reviewer.pipeline import Review
-from reviewer.rules.edits import parse_claimed
 from reviewer.rules.engine import decide
 from reviewer.terminal import printable
 

@@ -211,7 +211,9 @@ class RepeatKind(StrEnum):
 
 class RepeatDebridement(Finding):
     kind: RepeatKind
-    staged: bool = False  # named as planned or staged ("second look", "staged debridement"): modifier 58, not 78
+    staged: bool = (
+        False  # named as planned or staged ("second look", "staged debridement"): modifier 58, not 78
+    )
 
 
 class Organism(Finding):

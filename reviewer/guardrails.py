@@ -37,7 +37,8 @@ from reviewer.findings import (
     Technique,
     TechniqueKind,
 )
-from reviewer.note import OPERATIVE, Note, normalise
+from reviewer.language.sections import OPERATIVE
+from reviewer.note import Note, normalise
 
 _DECISIVE = (NstiMention, NstiIndicator, Site, Technique, LayerFinding, OtherProcedure, RepeatDebridement)
 FUZZY_THRESHOLD = 90.0  # rapidfuzz partial-ratio score (0-100) for a quote to count as found

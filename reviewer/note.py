@@ -44,13 +44,6 @@ _FOLD = str.maketrans(
     }
 )
 
-# Sections whose words describe something other than today's procedure.
-NOT_TODAY = frozenset({"risks", "history", "family_history", "plan"})
-# Sections that narrate what was done and found in the operating room today ("body": a note
-# without headers; "other": an unknown "Key: value" field after short fields).
-OPERATIVE = frozenset(
-    {"procedure", "description", "findings", "body", "other", "wound_care", "specimens", "drains"}
-)
 # The surgeon's diagnoses: before the operation, and the conclusions after it.
 DIAGNOSIS = frozenset({"preoperative_diagnosis", "postoperative_diagnosis", "assessment"})
 

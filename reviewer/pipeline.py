@@ -13,8 +13,8 @@ from reviewer.decision import Decision
 from reviewer.extract import Extractor, get_extractor
 from reviewer.findings import Findings, Sex
 from reviewer.guardrails import check
+from reviewer.inputs.claim import parse_claimed
 from reviewer.note import Note, checked_text
-from reviewer.rules.edits import parse_claimed
 from reviewer.rules.engine import decide
 
 SCHEMA_VERSION = "1.1.0"  # 1.1: `audit`

@@ -8,8 +8,9 @@ import pytest
 
 from reviewer.decision import Edit, RecommendedCode, Role, Severity, Verdict
 from reviewer.findings import Sex
+from reviewer.inputs.claim import ClaimedCode, parse_claimed
 from reviewer.rules.cms import CmsTables, load_tables
-from reviewer.rules.edits import ClaimedCode, claim_edits, parse_claimed
+from reviewer.rules.edits import claim_edits
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from reviewer.findings import (
     Technique,
     TechniqueKind,
 )
-from reviewer.rules.edits import parse_claimed
+from reviewer.inputs.claim import parse_claimed
 from reviewer.rules.engine import decide
 from tests.helpers import NoteBuilder
 

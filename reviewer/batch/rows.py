@@ -217,8 +217,8 @@ def _check(row: NoteRow, text: str, where: str) -> str | None:
 
 def validate_context(sex: str | None, claimed: list[str], where: str) -> str | None:
     """A bad sex or a claimed code in no known form, as one line; None when both are fine."""
+    from reviewer.inputs.claim import parse_claimed
     from reviewer.pipeline import parse_sex
-    from reviewer.rules.edits import parse_claimed
 
     try:
         parse_sex(sex)

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from reviewer.batch.fees import FeeSchedule, load_fees
 from reviewer.decision import Decision, Role, Severity, Verdict
+from reviewer.inputs.claim import ClaimedCode, parse_claimed
 from reviewer.pipeline import Review
-from reviewer.rules.edits import ClaimedCode, parse_claimed
 
 if TYPE_CHECKING:
     from reviewer.batch.rows import NoteRow

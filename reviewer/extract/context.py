@@ -13,14 +13,8 @@ from typing import Any
 
 from reviewer.extract.affirmation import clause_of
 from reviewer.findings import Assertion
+from reviewer.language.sections import SECTION_ASSERTION
 from reviewer.note import Note
-
-# A word in these sections is not today's finding, whatever the sentence says.
-SECTION_ASSERTION = {
-    "risks": Assertion.hypothetical,
-    "history": Assertion.historical,
-    "family_history": Assertion.other_person,
-}
 
 
 class _Engine:

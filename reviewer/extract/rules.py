@@ -39,7 +39,8 @@ from reviewer.findings import (
     Technique,
     TechniqueKind,
 )
-from reviewer.note import NOT_TODAY, OPERATIVE, Note
+from reviewer.language.sections import BEFORE_TODAY, NAMING_TODAY, NOT_TODAY, OPERATIVE, TREATED_IN_SUMMARY
+from reviewer.note import Note
 
 # Lexicon values whose technique treats a site named in the same sentence ("excision_verb"
 # becomes excisional when the sentence names necrotic tissue).
@@ -243,7 +244,7 @@ def _site_role(section: str, kinds: set[str], necrosis: bool, inspected: bool) -
     (ruleset decision field-needs-removal); involved when described there as necrotic; named
     only in a diagnosis, the indications or the exam, it is merely mentioned (ruleset decision
     site-from-necrotic-field)."""
-    if section in ("hpi", "assessment") and kinds & _TREATING:
+    if section in TREATED_IN_SUMMARY and kinds & _TREATING:
         return SiteRole.debrided  # a progress note's "S: perineal wound debrided", "A: abscess, drained"
     if section not in OPERATIVE:
         return SiteRole.mentioned
@@ -254,12 +255,6 @@ def _site_role(section: str, kinds: set[str], necrosis: bool, inspected: bool) -
     if necrosis:
         return SiteRole.involved
     return SiteRole.mentioned
-
-
-# Where a "planned second look" names today's operation rather than a later one.
-_NAMING_TODAY = frozenset({"procedure", "preoperative_diagnosis", "indications"})
-# Written before today's operation: "s/p debridement" there is an earlier one.
-_BEFORE_TODAY = frozenset({"preoperative_diagnosis", "indications", "hpi", "procedure"})
 
 
 def _repeat(
@@ -276,12 +271,12 @@ def _repeat(
     if section == "plan":
         return RepeatKind.planned, Assertion.present
     if value == "planned":
-        return (RepeatKind.today if section in _NAMING_TODAY else RepeatKind.planned), Assertion.present
+        return (RepeatKind.today if section in NAMING_TODAY else RepeatKind.planned), Assertion.present
     if status in (Assertion.hypothetical, Assertion.possible):
         return RepeatKind.planned, Assertion.present  # "will return to the OR for a second look"
     if section == "history" or lex.distant_past.search(clause):
         return RepeatKind.today, Assertion.historical
-    if value == "after" and section not in _BEFORE_TODAY and not lex.repeat_when.search(clause):
+    if value == "after" and section not in BEFORE_TODAY and not lex.repeat_when.search(clause):
         return RepeatKind.today, Assertion.possible  # "impression: Fournier's s/p debridement": today's
     return RepeatKind.today, Assertion.present  # a second look today, or a recent prior debridement
 

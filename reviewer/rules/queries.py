@@ -3,11 +3,10 @@ does say (clinical indicators), with open options including other / unable to de
 
 from __future__ import annotations
 
-from typing import Any
-
 from reviewer.decision import Criterion, CriterionId, Query, RecommendedCode, Role, Status
 from reviewer.findings import Evidence, Findings
-from reviewer.rules.criteria import present
+from reviewer.rules.facts import Facts, present
+from reviewer.rules.ruleset import Ruleset
 
 # What to cite for each criterion when it is unclear.
 _INDICATORS = {
@@ -32,10 +31,9 @@ def _indicators(f: Findings, cid: CriterionId, limit: int = 6) -> list[Evidence]
     return list(out.values())
 
 
-def draft(
-    f: Findings, criteria: list[Criterion], codes: list[RecommendedCode], rs: dict[str, Any]
-) -> list[Query]:
-    templates = rs["queries"]
+def draft(facts: Facts, criteria: list[Criterion], codes: list[RecommendedCode], rs: Ruleset) -> list[Query]:
+    f = facts.findings
+    templates = rs.queries
     queries: list[Query] = []
     # No NSTI or no debridement at all: no answer about site or depth could make any NSTI code
     # billable, so the surgeon is not asked (ruleset decision queries-that-matter).
@@ -50,8 +48,8 @@ def draft(
         queries.append(
             Query(
                 topic=c.id.value,
-                question=t["question"],
-                options=list(t["options"]),
+                question=t.question,
+                options=list(t.options),
                 indicators=_indicators(f, c.id),
             )
         )
@@ -65,8 +63,8 @@ def draft(
                 queries.append(
                     Query(
                         topic="area",
-                        question=t["question"].format(where=where),
-                        options=list(t["options"]),
+                        question=t.question.format(where=where),
+                        options=list(t.options),
                     )
                 )
                 break
