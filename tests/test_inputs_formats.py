@@ -94,16 +94,7 @@ def test_each_format_gives_the_note_text_and_context(samples: dict[str, Path], n
     assert all("\n" not in w for w in doc.warnings)
 
 
-# CRLF line ends split the sentence "debridement of\r\nnecrotic skin, ... and fascia" in the
-# note layer (reviewer/note.py): the depth finding is lost. Reported to the lead; remove the
-# xfail when it is fixed (strict: this test then fails, as a reminder).
-_CRLF = pytest.mark.xfail(strict=True, reason="note.py splits sentences at CRLF line ends")
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=_CRLF) if n.endswith(".txt") else n for n in sorted(EXPECTED)],
-)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_format_is_reviewed_like_the_sample(samples: dict[str, Path], name: str) -> None:
     doc = read_document(str(samples[name]))
     result = review_with(get_extractor("rules"), doc.text, sex=doc.sex)
