@@ -274,3 +274,21 @@ class Findings(BaseModel):
         if self.postop_same_as_preop is not None:
             items.append(self.postop_same_as_preop)
         return items
+
+
+def merged(a: Findings, b: Findings) -> Findings:
+    """Union of two findings records; identical evidence with the same label is kept once."""
+    update: dict[str, object] = {}
+    for name in type(a).model_fields:
+        left, right = getattr(a, name), getattr(b, name)
+        if isinstance(left, list):
+            seen = {_identity(item) for item in left}
+            update[name] = left + [item for item in right if _identity(item) not in seen]
+    update["postop_same_as_preop"] = a.postop_same_as_preop or b.postop_same_as_preop
+    return a.model_copy(update=update)
+
+
+def _identity(item: object) -> object:
+    if isinstance(item, Finding):
+        return item.model_dump_json(exclude={"evidence": {"section", "alignment"}})
+    return item

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import reduce
 
 from pydantic import BaseModel
 
 from reviewer import audit as trail
 from reviewer.audit import Audit, GuardrailActions, LlmAttempt, Masking, ReviewInputs
 from reviewer.decision import Decision
-from reviewer.extract import Extractor, get_extractor
-from reviewer.findings import Findings, Sex
+from reviewer.extract import Extraction, Extractor, get_extractor
+from reviewer.findings import Findings, Sex, merged
 from reviewer.guardrails import check
 from reviewer.inputs.claim import parse_claimed
 from reviewer.note import Note, checked_text
@@ -108,21 +109,36 @@ def extract_checked(extractor: Extractor, note: Note) -> CheckedExtraction:
     """The extractor, then the guardrails: the expensive half of a review."""
     with trail.recording() as record:
         extraction = extractor.extract(note)
-    findings, warnings = check(note, extraction.findings, assertions_checked=extraction.assertions_checked)
+    before, parts, part_warnings = _checked_parts(note, extraction)
+    findings, warnings = check(note, before, assertions_checked=extraction.assertions_checked)
     return CheckedExtraction(
         extractor=ExtractorInfo(
             name=extraction.extractor, model=extraction.model, prompt_version=extraction.prompt_version
         ),
         findings=findings,
-        parts=dict(extraction.parts),
-        warnings=extraction.warnings + warnings,
+        parts=parts,
+        warnings=extraction.warnings + part_warnings + warnings,
         usage=UsageInfo(**vars(extraction.usage)),
         error=extraction.error,
         prompt_sha256=record.prompt_sha256,
         llm_attempts=record.attempts,
         masking=record.masking,
-        guardrails=trail.guardrail_actions(extraction.findings, findings),
+        guardrails=trail.guardrail_actions(before, findings),
     )
+
+
+def _checked_parts(note: Note, extraction: Extraction) -> tuple[Findings, dict[str, Findings], list[str]]:
+    """A hybrid reading: each part through the guardrails on its own, then merged. The rules
+    part's evidence is its own (no warnings to pass on); the others' warnings name them."""
+    if not extraction.parts:
+        return extraction.findings, {}, []
+    parts: dict[str, Findings] = {}
+    warnings: list[str] = []
+    for name, part in extraction.parts.items():
+        parts[name], said = check(note, part.findings, assertions_checked=part.assertions_checked)
+        if name != "rules":
+            warnings += [f"{name}: {w}" for w in part.warnings + said]
+    return reduce(merged, parts.values()), parts, warnings
 
 
 def decide_checked(

@@ -35,7 +35,7 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # set when extraction failed; findings are then empty
     assertions_checked: bool = False  # assertions and sections already come from the ConText pass
-    parts: dict[str, Findings] = field(default_factory=dict)  # hybrid: each extractor's checked findings
+    parts: dict[str, Extraction] = field(default_factory=dict)  # hybrid: each extractor's own reading
 
 
 class Extractor(Protocol):
