@@ -123,3 +123,23 @@ def test_sex_comes_from_the_note_and_a_contradicting_claim_is_an_edit() -> None:
     assert "sex_contradicts_note" in [e.kind for e in d.edits]
     assert "N49.3" not in [i.code for i in d.icd10]
     assert "M72.6" in [i.code for i in d.icd10]
+
+
+def test_llm_path_keeps_the_sex_the_note_tells_when_the_model_gives_none() -> None:
+    """The test double never answers `sex`; the deterministic pass's clues (stated words,
+    anatomy) still reach the findings, so the sex-specific diagnosis is suggested."""
+    from reviewer.extract.llm import LlmConfig, LlmExtractor
+    from reviewer.pipeline import review_with
+    from tests.llm_double import llm_double
+
+    note = (
+        "58-year-old man. POSTOPERATIVE DIAGNOSIS: Fournier's gangrene.\n"
+        "Necrotic fascia of the scrotum was excised.\n"
+    )
+    with llm_double() as server:
+        config = LlmConfig.model_validate({"base_url": server.base_url, "model": "double"})
+        r = review_with(LlmExtractor(config), note)
+    assert r.error is None
+    assert {s.sex.value for s in r.findings.sex} == {"M"}
+    assert any(s.evidence.quote == "man" or "man" in s.evidence.quote for s in r.findings.sex)
+    assert "N49.3" in [c.code for c in r.decision.icd10]
