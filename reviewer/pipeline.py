@@ -131,14 +131,23 @@ def _checked_parts(note: Note, extraction: Extraction) -> tuple[Findings, dict[s
     """A hybrid reading: each part through the guardrails on its own, then merged. The rules
     part's evidence is its own (no warnings to pass on); the others' warnings name them."""
     if not extraction.parts:
-        return extraction.findings, {}, []
+        return _completed(note, extraction), {}, []
     parts: dict[str, Findings] = {}
     warnings: list[str] = []
     for name, part in extraction.parts.items():
-        parts[name], said = check(note, part.findings, assertions_checked=part.assertions_checked)
+        parts[name], said = check(note, _completed(note, part), assertions_checked=part.assertions_checked)
         if name != "rules":
             warnings += [f"{name}: {w}" for w in part.warnings + said]
     return reduce(merged, parts.values()), parts, warnings
+
+
+def _completed(note: Note, extraction: Extraction) -> Findings:
+    """The findings, with what the extractor leaves to the deterministic pass added."""
+    if extraction.reads_secondary_facts or extraction.error is not None:
+        return extraction.findings
+    from reviewer.extract.rules import with_secondary_facts
+
+    return with_secondary_facts(note, extraction.findings)
 
 
 def decide_checked(

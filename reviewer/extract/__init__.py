@@ -35,6 +35,9 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # set when extraction failed; findings are then empty
     assertions_checked: bool = False  # assertions and sections already come from the ConText pass
+    # False: organisms, sepsis, comorbidities and sex clues are left to the deterministic pass,
+    # which the pipeline adds (the LLM schema stays small and about 11004)
+    reads_secondary_facts: bool = True
     parts: dict[str, Extraction] = field(default_factory=dict)  # hybrid: each extractor's own reading
 
 

@@ -303,11 +303,12 @@ class LlmExtractor:
         if masked is not None:
             findings = restore_quotes(findings, masked)
         return Extraction(
-            findings=_with_secondary_facts(note, findings),
+            findings=findings,
             extractor=self.name,
             model=self.config.model,
             prompt_version=self.prompt.version,
             usage=usage,
+            reads_secondary_facts=False,
         )
 
     def _masked_or_refuse(self, text: str) -> MaskedText | None:
@@ -449,24 +450,3 @@ def _describe(exc: BaseException) -> str:
         "BadRequestError": f"the LLM endpoint rejected the request (HTTP {status})",
     }
     return f"LLM extraction failed: {known.get(kind, kind)}"
-
-
-def _with_secondary_facts(note: Note, findings: Findings) -> Findings:
-    """Organisms, sepsis and comorbidities (ICD-10 only, never decisive) come from the
-    deterministic pass: the LLM schema stays small and its answers stay about 11004. The
-    pass's sex clues (stated words, anatomy, pronouns) join the LLM's one sex quote, so a small
-    model that misses the patient's sex does not leave the coder without it."""
-    from reviewer.extract.lexicon import load_lexicon
-    from reviewer.extract.rules import build_findings
-
-    rules = build_findings(note, load_lexicon())
-    told = {(s.sex, s.evidence.quote) for s in findings.sex}
-    sex = findings.sex + [s for s in rules.sex if (s.sex, s.evidence.quote) not in told]
-    return findings.model_copy(
-        update={
-            "organisms": rules.organisms,
-            "sepsis": rules.sepsis,
-            "comorbidities": rules.comorbidities,
-            "sex": sex,
-        }
-    )

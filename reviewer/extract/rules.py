@@ -90,6 +90,24 @@ class RulesExtractor:
         return Extraction(findings=build_findings(note, lex), extractor=self.name, assertions_checked=True)
 
 
+def with_secondary_facts(note: Note, findings: Findings) -> Findings:
+    """`findings` of an extractor that does not read the secondary facts (the LLM), completed by
+    this deterministic pass: organisms, sepsis and comorbidities (ICD-10 only, never decisive),
+    and its sex clues (stated words, anatomy, pronouns) beside the extractor's own, so a small
+    model that misses the patient's sex does not leave the coder without it."""
+    rules = build_findings(note, load_lexicon())
+    told = {(s.sex, s.evidence.quote) for s in findings.sex}
+    sex = findings.sex + [s for s in rules.sex if (s.sex, s.evidence.quote) not in told]
+    return findings.model_copy(
+        update={
+            "organisms": rules.organisms,
+            "sepsis": rules.sepsis,
+            "comorbidities": rules.comorbidities,
+            "sex": sex,
+        }
+    )
+
+
 def _assertions(
     note: Note, lex: Lexicon, targets: list[Target]
 ) -> tuple[list[Assertion], list[tuple[int, int]]]:
