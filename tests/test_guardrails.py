@@ -1,20 +1,21 @@
-"""Guardrails: constructed LLM answers fed through the real parsing path (openai client +
-instructor, served by the local test double) can never produce `supported` when wrong, lazy
-or manipulated; and alignment finds quotes exactly, after normalisation, or fuzzily."""
+"""Guardrails, on findings directly: constructed extractions (an LLM's answer in its schema)
+that are wrong, lazy or manipulated can never produce `supported` once checked; alignment
+finds quotes exactly, after normalisation, or fuzzily. (The pipeline applies them to every
+extractor: tests/test_pipeline.py, tests/test_llm_*.py.)"""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from reviewer.extract.llm import LlmConfig, LlmExtractor
-from reviewer.findings import Alignment, Evidence
-from reviewer.guardrails import align_evidence
+from reviewer.decision import Decision
+from reviewer.extract.llm_schema import LlmExtraction, to_findings
+from reviewer.findings import Alignment, Evidence, Findings
+from reviewer.guardrails import align_evidence, check
 from reviewer.note import Note
-from reviewer.pipeline import Review, review_with
-from tests.fake_llm_server import completion, fake_llm
+from reviewer.rules.engine import decide
 
 NOTE = (
     "PREOPERATIVE DIAGNOSIS: Scrotal abscess.\n"
@@ -31,10 +32,17 @@ EXCISION = {"quote": "sharply excised", "kind": "excisional"}
 FASCIA = {"quote": "fascia", "layer": "fascia", "removed": True}
 
 
-def llm_review(answer: dict[str, Any], note: str = NOTE) -> Review:
-    with fake_llm([completion(json.dumps(answer))]) as server:
-        config = LlmConfig(base_url=server.base_url, model="test-double", timeout=5, max_reasks=0)
-        return review_with(LlmExtractor(config), note)
+@dataclass
+class Checked:
+    findings: Findings
+    warnings: list[str]
+    decision: Decision
+
+
+def checked(answer: dict[str, Any], note: str = NOTE) -> Checked:
+    """An extraction as the LLM would give it, through the guardrails, then decided."""
+    findings, warnings = check(Note(note), to_findings(LlmExtraction.model_validate(answer)))
+    return Checked(findings, warnings, decide(findings))
 
 
 def nsti(quote: str, status: str = "present") -> dict[str, Any]:
@@ -79,8 +87,7 @@ CASES = {
 
 @pytest.mark.parametrize("answer", CASES.values(), ids=CASES.keys())
 def test_a_wrong_or_manipulated_answer_is_never_supported(answer: dict[str, Any]) -> None:
-    r = llm_review(answer)
-    assert r.error is None
+    r = checked(answer)
     assert r.decision.verdict.value != "supported"
     for c in r.decision.criteria:
         if c.status.value == "met":
@@ -90,19 +97,19 @@ def test_a_wrong_or_manipulated_answer_is_never_supported(answer: dict[str, Any]
 
 
 def test_a_hallucinated_quote_is_kept_and_shown_unaligned() -> None:
-    r = llm_review(CASES["hallucinated quote"])
+    r = checked(CASES["hallucinated quote"])
     mention = r.findings.nsti[0]
     assert mention.evidence.alignment is Alignment.unaligned and mention.evidence.start == -1
     assert any("not found in the note" in w for w in r.warnings)
 
 
 def test_the_contradictory_site_is_marked_mismatch() -> None:
-    r = llm_review(CASES["site scrotum quoting the thigh"])
+    r = checked(CASES["site scrotum quoting the thigh"])
     assert r.findings.sites[0].evidence.alignment is Alignment.mismatch
 
 
 def test_negated_span_is_reasserted_by_context() -> None:
-    r = llm_review(CASES["negated mention called present"])
+    r = checked(CASES["negated mention called present"])
     assert r.findings.nsti[0].assertion.value == "absent"
 
 
@@ -117,7 +124,7 @@ def test_honest_answer_on_a_good_note_is_supported() -> None:
         "techniques": [{"quote": "sharply excised", "kind": "excisional"}],
         "layers": [{"quote": "dartos fascia", "layer": "fascia", "removed": True}],
     }
-    r = llm_review(answer, note)
+    r = checked(answer, note)
     assert r.decision.verdict.value == "supported"
     ev = r.findings.nsti[0].evidence
     assert ev.alignment is Alignment.normalised and note[ev.start : ev.end] == "Fournier's gangrene"
