@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -55,3 +56,32 @@ def test_checked_in_cassettes_hold_no_secrets(path: Path) -> None:
         assert not headers & {"authorization", "api-key", "x-api-key"}
         assert "json_body" in interaction["request"]
     assert "bearer " not in text and "sk-" not in text
+
+
+def test_replay_reports_unused_interactions_and_undoes_its_patch() -> None:
+    """An extractor replaying a cassette: `close()` counts what no request asked for (the seed
+    note's cassette has none left; a cassette nobody asked anything has all of them), and
+    afterwards HTTP goes out for real again (vcrpy's patch is gone)."""
+    from reviewer.extract.llm import LlmConfig, LlmExtractor
+    from reviewer.pipeline import review_with
+    from tests.fake_llm_server import completion, fake_llm
+
+    root = Path(__file__).parent
+    cassette = root / "cassettes" / "test_llm_recorded" / "test_seed_note.yaml"
+    settings = {"base_url": "http://127.0.0.1:8089/v1", "model": "gemma-3-270m", "mask_phi": False}
+    recorded = len(yaml.safe_load(cassette.read_text("utf-8"))["interactions"])
+    seed = (root.parent / "eval" / "samples" / "seed-fournier.txt").read_text("utf-8")
+    replay = tomllib.loads((root.parent / "eval" / "llm-replay.toml").read_text("utf-8"))["llm"]
+    replay.pop("cassette")
+    used = LlmExtractor(LlmConfig.model_validate({**replay, "cassette": cassette}))
+    assert review_with(used, seed).error is None
+    assert used.close() == 0
+    unused = LlmExtractor(LlmConfig.model_validate({**settings, "cassette": cassette}))
+    unused._ensure_replay()
+    assert unused.close() == recorded
+
+    answer = {"sites": [{"quote": "scrotum", "region": "scrotum", "side": "none", "debrided": True}]}
+    with fake_llm([completion(json.dumps(answer))]) as server:
+        live = LlmExtractor(LlmConfig(base_url=server.base_url, model="test-double", timeout=5, max_reasks=0))
+        r = review_with(live, "Necrotic fascia of the scrotum was excised.")
+    assert r.error is None and r.findings.sites

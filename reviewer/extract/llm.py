@@ -216,6 +216,7 @@ class LlmExtractor:
         self.prompt = load_prompt()
         self._client: Any = None
         self._replay: Any = None
+        self._cassette: Any = None
         self._lock = threading.Lock()  # one extractor may serve many threads
 
     @property
@@ -260,9 +261,20 @@ class LlmExtractor:
             if not self.config.cassette.is_file():
                 raise LlmNotConfigured(f"LLM cassette {self.config.cassette}: no such file")
             self._replay = replaying(self.config.cassette)
-            self._replay.__enter__()
+            self._cassette = self._replay.__enter__()
             # A request missing from the cassette will never succeed: fail it at once.
             self.config = self.config.model_copy(update={"transport_attempts": 1})
+
+    def close(self) -> int:
+        """Stop replaying: vcrpy's patch of the HTTP client is undone. Returns how many recorded
+        interactions no request asked for (a replayed run that leaves some is stale)."""
+        with self._lock:
+            if self._replay is None:
+                return 0
+            unplayed = len(self._cassette) - self._cassette.play_count
+            self._replay.__exit__(None, None, None)
+            self._replay = self._cassette = None
+            return int(unplayed)
 
     def masked(self, text: str) -> MaskedText | None:
         """The note as it will be sent, when masking is on."""
