@@ -332,48 +332,21 @@ class LlmExtractor:
             raise PhiMaskingFailed(f"PHI masking failed ({type(exc).__name__})") from None
 
     def _call(self, text: str, counter: _Attempts) -> LlmExtraction:
-        import openai
-        from instructor.core.hooks import Hooks
-        from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
-
+        """One structured extraction: instructor re-asks on a schema miss (`max_reasks`),
+        tenacity retries transport failures (`transport_attempts`, within `max_wait_seconds`)."""
         from reviewer.privacy.logs import keep_note_text_out_of_logs
 
         cfg = self.config
         client = self.client
         keep_note_text_out_of_logs()  # loggers created since the client was built
-        hooks = Hooks()
-        hooks.on("completion:kwargs", counter.on_kwargs)
-        hooks.on("completion:response", counter.on_response)
-        hooks.on("completion:error", counter.on_error)
-        hooks.on("parse:error", counter.on_parse_error)
-        transient = (
-            openai.APITimeoutError,
-            openai.APIConnectionError,
-            openai.RateLimitError,
-            openai.InternalServerError,
-        )
-        started = time.monotonic()
-
-        def wait(state: Any) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            hinted = _retry_after(_root(exc)) if exc is not None else None
-            if hinted is not None:
-                return hinted  # already checked against the time left
-            number: int = state.attempt_number
-            backoff = min(30.0, 0.5 * 2.0 ** (number - 1)) * (0.5 + random.random() / 2)
-            return min(backoff, max(0.0, cfg.max_wait_seconds - (time.monotonic() - started)))
-
+        hooks = _hooks(counter)
         extra: dict[str, Any] = {"temperature": cfg.temperature, "max_tokens": cfg.max_tokens}
         if cfg.seed is not None:
             extra["seed"] = cfg.seed
         if cfg.token_budget is not None:
             extra["token_budget"] = cfg.token_budget
-        for attempt in Retrying(
-            retry=retry_if_exception(lambda e: isinstance(_root(e), transient)),
-            stop=stop_after_attempt(cfg.transport_attempts) | stop_after_delay(cfg.max_wait_seconds),
-            wait=wait,
-            reraise=True,
-        ):
+        started = time.monotonic()
+        for attempt in _transport_retries(cfg, started):
             with attempt:
                 try:
                     result: LlmExtraction = client.chat.completions.create(
@@ -392,6 +365,48 @@ class LlmExtractor:
                     raise
                 return result
         raise RuntimeError("unreachable")  # pragma: no cover
+
+
+def _hooks(counter: _Attempts) -> Any:
+    """instructor hooks that count every attempt (tokens, status; never text) for the audit."""
+    from instructor.core.hooks import Hooks
+
+    hooks = Hooks()
+    hooks.on("completion:kwargs", counter.on_kwargs)
+    hooks.on("completion:response", counter.on_response)
+    hooks.on("completion:error", counter.on_error)
+    hooks.on("parse:error", counter.on_parse_error)
+    return hooks
+
+
+def _transport_retries(cfg: LlmConfig, started: float) -> Any:
+    """Retries of timeouts, lost connections, 429s and 5xx: exponential backoff with jitter, or
+    the server's Retry-After, never past `max_wait_seconds` since `started`."""
+    import openai
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+
+    transient = (
+        openai.APITimeoutError,
+        openai.APIConnectionError,
+        openai.RateLimitError,
+        openai.InternalServerError,
+    )
+
+    def wait(state: Any) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = _retry_after(_root(exc)) if exc is not None else None
+        if hinted is not None:
+            return hinted  # already checked against the time left
+        number: int = state.attempt_number
+        backoff = min(30.0, 0.5 * 2.0 ** (number - 1)) * (0.5 + random.random() / 2)
+        return min(backoff, max(0.0, cfg.max_wait_seconds - (time.monotonic() - started)))
+
+    return Retrying(
+        retry=retry_if_exception(lambda e: isinstance(_root(e), transient)),
+        stop=stop_after_attempt(cfg.transport_attempts) | stop_after_delay(cfg.max_wait_seconds),
+        wait=wait,
+        reraise=True,
+    )
 
 
 class PhiMaskingFailed(RuntimeError):
