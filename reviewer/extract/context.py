@@ -9,10 +9,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reviewer.findings import Assertion
 from reviewer.note import Note
+
+if TYPE_CHECKING:
+    from reviewer.language.fastcontext import FastContext
 
 # A word in these sections is not today's finding, whatever the sentence says.
 SECTION_ASSERTION = {
@@ -165,8 +168,17 @@ def _quiet_loguru() -> None:
 
 
 @lru_cache(maxsize=1)
-def engine() -> _Engine:
+def medspacy_engine() -> _Engine:
+    """The medspaCy engine: the reference tests/test_fastcontext.py compares `engine()` with."""
     return _Engine()
+
+
+def engine() -> FastContext:
+    """The engine in use: reviewer.language.fastcontext, medspaCy's ConText without spaCy (same
+    assertions as `medspacy_engine()`, no spaCy import, linear in the note)."""
+    from reviewer.language.fastcontext import engine as fast_engine
+
+    return fast_engine()
 
 
 def context_rules_version() -> str:

@@ -8,7 +8,6 @@ leaf of that release is never returned.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType, ModuleType
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -33,6 +32,9 @@ from reviewer.findings import (
     Region,
     Sex,
 )
+
+if TYPE_CHECKING:
+    from reviewer.rules.icd10_release import Release
 
 __all__ = [
     "Icd10Map",
@@ -193,11 +195,13 @@ def parse_icd10_map(data: Mapping[str, Any]) -> Icd10Map:
         raise ValueError(f"{MAP_FILE}: malformed mapping ({type(exc).__name__}: {exc})") from None
 
 
-# --- ICD-10-CM release (simple-icd-10-cm, imported on first use: it parses the tabular) --------
+# --- ICD-10-CM release (simple-icd-10-cm's answers, cached in SQLite: see icd10_release.py) ---
 
 
-def _icd() -> ModuleType:
-    return importlib.import_module("simple_icd_10_cm")
+def _icd() -> Release:
+    from reviewer.rules.icd10_release import release
+
+    return release()
 
 
 @lru_cache(maxsize=4096)

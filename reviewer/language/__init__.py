@@ -1,0 +1,1 @@
+"""Language tools shared by the extractors and guardrails (spaCy-free)."""
