@@ -266,12 +266,9 @@ class Rule:
 
 
 def _rule(index: int, spec: dict[str, Any]) -> Rule:
-    unsupported = set(spec) - {"literal", "category", "direction", "pattern", "max_scope", "terminated_by"}
-    if spec.get("allowed_types") is not None or spec.get("excluded_types") is not None:
-        unsupported.add("allowed_types/excluded_types")
-    if spec.get("max_targets") is not None:
-        unsupported.add("max_targets")
-    unsupported -= {"allowed_types", "excluded_types", "max_targets", "metadata"}
+    known = {"literal", "category", "direction", "pattern", "max_scope", "terminated_by", "metadata"}
+    unsupported = set(spec) - known - {"allowed_types", "excluded_types", "max_targets"}
+    unsupported |= {k for k in ("allowed_types", "excluded_types", "max_targets") if spec.get(k) is not None}
     if unsupported:
         raise ValueError(f"context rule {index}: {sorted(unsupported)} not supported by fastcontext")
     direction = str(spec.get("direction", _BIDIRECTIONAL)).upper()
