@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from reviewer.language.prefilter import prefilter
+
 # Categories whose entries map a value to a list of patterns.
 TARGET_CATEGORIES = (
     "nsti",
@@ -99,7 +101,11 @@ class Lexicon:
     def find(self, norm: str) -> list[Target]:
         """All targets, with spans contained in a longer span of the same category dropped."""
         found: list[Target] = []
-        for category, value, pattern in self.targets:
+        # A pattern none of whose required literals is in the note cannot match: skip it.
+        runs = prefilter(tuple(p for _, _, p in self.targets)).may_match(norm)
+        for (category, value, pattern), run in zip(self.targets, runs, strict=True):
+            if not run:
+                continue
             found.extend(Target(category, value, m.start(), m.end()) for m in pattern.finditer(norm))
         found.sort(key=lambda t: (t.category, t.start, -(t.end - t.start)))
         kept: list[Target] = []

@@ -44,7 +44,7 @@ from reviewer.note import Note
 # ---------------------------------------------------------------------------------------------
 # Tokenizer: spaCy's `Tokenizer.__call__` (spacy/tokenizer.pyx, 3.7), in Python.
 
-_NON_SPACE = re.compile(r"\S+")  # \s is str.isspace(), as in spaCy's whitespace split
+_PIECES = re.compile(r"\S+|\s+")  # \s is str.isspace(), as in spaCy's whitespace split
 _CACHE_LIMIT = 100_000
 
 
@@ -77,43 +77,48 @@ class Tokenizer:
         self._runs: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for string, pieces in data["matched_specials"].items():
             self._runs.setdefault(pieces[0], []).append((tuple(pieces), string))
-        self._cache: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._run_starts = frozenset(self._runs)
+        self._cache: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = {}
 
     def tokenize(self, text: str) -> Tokens:
         starts: list[int] = []
         orths: list[str] = []
         lowers: list[str] = []
-        pos = 0
-        for m in _NON_SPACE.finditer(text):
-            start, end = m.span()
-            if start > pos:
-                self._emit(text, _gap_start(text, pos), start, starts, orths, lowers)
-            self._emit(text, start, end, starts, orths, lowers)
-            pos = end
-        if pos < len(text):
-            self._emit(text, _gap_start(text, pos), len(text), starts, orths, lowers)
-        if any(o in self._runs for o in orths):
+        cache = self._cache
+        for m in _PIECES.finditer(text):
+            piece = m.group()
+            at = m.start()
+            if at and piece[0] == " ":  # one space right after a token is that token's
+                if len(piece) == 1:
+                    continue
+                piece = piece[1:]
+                at += 1
+            cached = cache.get(piece) or self._piece(piece)
+            offsets = cached[2]
+            if len(offsets) == 1:
+                starts.append(at)
+            else:
+                starts.extend([at + d for d in offsets])
+            orths.extend(cached[0])
+            lowers.extend(cached[1])
+        if not self._run_starts.isdisjoint(orths):
             self._apply_special_runs(text, starts, orths, lowers)
         return Tokens(starts, orths, lowers)
 
-    def _emit(
-        self, text: str, start: int, end: int, starts: list[int], orths: list[str], lowers: list[str]
-    ) -> None:
-        if start >= end:
-            return
-        piece = text[start:end]
-        cached = self._cache.get(piece)
-        if cached is None:
-            split = self._specials.get(piece) or self._split(piece)
-            cached = (split, tuple(s.lower() for s in split))
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[piece] = cached
-        for orth in cached[0]:
-            starts.append(start)
-            start += len(orth)
-        orths.extend(cached[0])
-        lowers.extend(cached[1])
+    def _piece(self, piece: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+        """The tokens of one whitespace-free piece (or whitespace run): texts, lower-case
+        forms and offsets in the piece; remembered."""
+        split = self._specials.get(piece) or self._split(piece)
+        offsets = []
+        at = 0
+        for orth in split:
+            offsets.append(at)
+            at += len(orth)
+        cached = (split, tuple(s.lower() for s in split), tuple(offsets))
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[piece] = cached
+        return cached
 
     def _prefix_len(self, string: str) -> int:
         m = self._prefix(string) if self._prefix else None
@@ -225,12 +230,6 @@ class Tokenizer:
             starts[start:end] = offsets
             orths[start:end] = special
             lowers[start:end] = [p.lower() for p in special]
-
-
-def _gap_start(text: str, pos: int) -> int:
-    """Where the whitespace token of the gap starting at `pos` starts: one space right after a
-    token is that token's trailing space, not a token."""
-    return pos + 1 if pos > 0 and text[pos] == " " else pos
 
 
 @lru_cache(maxsize=1)
