@@ -17,8 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from reviewer.datafile import load_yaml
 from reviewer.findings import Assertion
 from reviewer.note import Note
 
@@ -62,7 +61,7 @@ def _alternation(patterns: Sequence[str]) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def load_rules() -> AffirmationRules:
-    raw: dict[str, Any] = yaml.safe_load(
+    raw: dict[str, Any] = load_yaml(
         resources.files("reviewer.data").joinpath("affirmation.yaml").read_text("utf-8")
     )
     groups = []

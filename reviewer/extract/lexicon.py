@@ -8,8 +8,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from reviewer.datafile import load_yaml
 from reviewer.language.prefilter import prefilter
 
 # Categories whose entries map a value to a list of patterns.
@@ -124,7 +123,7 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
-    raw: dict[str, Any] = yaml.safe_load(
+    raw: dict[str, Any] = load_yaml(
         resources.files("reviewer.data").joinpath("lexicon.yaml").read_text("utf-8")
     )
     targets = tuple(

@@ -13,17 +13,15 @@ a text changed only by blanking characters to spaces holds no string it did not 
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-try:  # Python 3.11+
-    from re import _constants as _c
-    from re import _parser as _sre
-except ImportError:  # pragma: no cover - Python 3.10 and earlier
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _sre  # type: ignore[no-redef]
+# The parser behind `re` (Python 3.11+), untyped in typeshed.
+_c: Any = importlib.import_module("re._constants")
+_sre: Any = importlib.import_module("re._parser")
 
 Anchors = frozenset[str]
 

@@ -18,8 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from reviewer.datafile import load_yaml
 from reviewer.decision import Icd10Suggestion
 from reviewer.findings import (
     Alignment,
@@ -119,13 +118,13 @@ def load_icd10_map(path: Path | None = None) -> Icd10Map:
     """The packaged mapping (read once), or the YAML file at `path`."""
     if path is None:
         return _packaged_map()
-    return parse_icd10_map(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    return parse_icd10_map(load_yaml(Path(path).read_text(encoding="utf-8")))
 
 
 @lru_cache(maxsize=1)
 def _packaged_map() -> Icd10Map:
     text = resources.files("reviewer.data").joinpath(MAP_FILE).read_text(encoding="utf-8")
-    return parse_icd10_map(yaml.safe_load(text))
+    return parse_icd10_map(load_yaml(text))
 
 
 def parse_icd10_map(data: Mapping[str, Any]) -> Icd10Map:

@@ -6,14 +6,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from reviewer.datafile import load_yaml
 
 RULESET_FILE = "ruleset_v1.yaml"
 
 
 @lru_cache(maxsize=1)
 def load_ruleset() -> dict[str, Any]:
-    raw: dict[str, Any] = yaml.safe_load(
+    raw: dict[str, Any] = load_yaml(
         resources.files("reviewer.data").joinpath(RULESET_FILE).read_text("utf-8")
     )
     return raw
