@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from reviewer.extract import context, get_extractor
@@ -208,8 +208,7 @@ def test_same_assertions_on_rule_soup(words: list[str], glue: list[str], upper: 
     modifiers, scopes cut by max_scope and by sentence ends."""
     text = "".join(w + g for w, g in zip(words, glue, strict=False))
     text = text.upper() if upper else text
-    if not any(c.isalpha() for c in text):
-        return
+    assume(any(c.isalpha() for c in text))
     note = Note(text)
     spans = data.draw(spans_in(note))
     assert differences(note, spans) == []
