@@ -19,6 +19,7 @@ from typing import Any
 
 from reviewer.datafile import load_yaml
 from reviewer.findings import Assertion
+from reviewer.language.fastregex import finditer
 from reviewer.note import Note
 
 # When several cues reach a span, the strongest wins.
@@ -125,12 +126,12 @@ def cues_in(text: str, offset: int = 0) -> list[Cue]:
     def blank(m: re.Match[str]) -> None:
         chars[m.start() : m.end()] = " " * (m.end() - m.start())
 
-    for m in rules.pseudo.finditer(text):
+    for m in finditer(rules.pseudo, text):
         blank(m)
     found: list[Cue] = []
     for group in rules.groups:
         current = "".join(chars)
-        for m in group.pattern.finditer(current):
+        for m in finditer(group.pattern, current):  # same matches, faster (language/fastregex.py)
             if m.end() == m.start():
                 continue
             found.append(Cue(group.assertion, group.direction, offset + m.start(), offset + m.end()))
