@@ -98,10 +98,10 @@ def test_same_matches_on_cut_and_glued_note_pieces(
 def test_finditer_switches_to_the_accelerated_pattern_once_it_pays() -> None:
     pattern = re.compile(r"(?<![a-z0-9])(?:fascia|fasciitis)(?![a-z0-9])")
     text = "necrotic fascia excised; fasciitis. " * 50
-    before = list(fastregex.finditer(pattern, text))
+    first = list(fastregex.finditer(pattern, text))
+    assert first[0].re is pattern  # a pattern that has read little runs as it is
     for _ in range(fastregex._WORTH_IT // len(text) + 1):
         list(fastregex.finditer(pattern, text))
-    assert fastregex._read[pattern] >= fastregex._WORTH_IT
     after = list(fastregex.finditer(pattern, text))
     assert after[0].re is accelerate(pattern) is not pattern
-    assert [m.span() for m in after] == [m.span() for m in before]
+    assert [m.span() for m in after] == [m.span() for m in first]

@@ -103,7 +103,7 @@ class Lexicon:
         found: list[Target] = []
         # A pattern none of whose required literals is in the note cannot match: skip it; the
         # others run rewritten for speed (reviewer/language/fastregex.py, same matches).
-        runs = prefilter(tuple(p for _, _, p in self.targets)).may_match(norm)
+        runs = prefilter(self.targets, [p for _, _, p in self.targets]).may_match(norm)
         for (category, value, pattern), run in zip(self.targets, runs, strict=True):
             if not run:
                 continue

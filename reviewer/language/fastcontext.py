@@ -85,9 +85,10 @@ class Tokenizer:
         orths: list[str] = []
         lowers: list[str] = []
         cache = self._cache
-        for m in _PIECES.finditer(text):
-            piece = m.group()
-            at = m.start()
+        next_at = 0
+        for piece in _PIECES.findall(text):  # the pieces tile the text
+            at = next_at
+            next_at += len(piece)
             if at and piece[0] == " ":  # one space right after a token is that token's
                 if len(piece) == 1:
                     continue

@@ -57,11 +57,9 @@ def accelerate(pattern: re.Pattern[str]) -> re.Pattern[str]:
         by_first: dict[int, list[Seq]] = {}
         for alt in alternatives:
             by_first.setdefault(alt[0][1], []).append(alt)
-        items = [
-            _factor(state, alts)[0] if len(alts) == 1 else _shared(state, alts) for alts in by_first.values()
-        ]
-        branch = _sre.SubPattern(state, [(_c.BRANCH, (None, [_sre.SubPattern(state, a) for a in items]))])
-        fast: re.Pattern[str] = _compiler.compile(branch, pattern.flags)
+        items = [alts[0] if len(alts) == 1 else _shared(state, alts) for alts in by_first.values()]
+        top: Seq = [(_c.BRANCH, (None, [_sre.SubPattern(state, a) for a in items]))]
+        fast: re.Pattern[str] = _compiler.compile(_sre.SubPattern(state, top), pattern.flags)
     except (_Unsupported, re.error, RecursionError):
         return pattern
     return fast
@@ -182,13 +180,19 @@ def _limited(alternatives: list[Seq]) -> list[Seq]:
 # Accelerating costs a parse and a compile (about half a millisecond a pattern): a pattern is
 # accelerated once it has read enough text for that to pay, so a one-note process pays nothing.
 _WORTH_IT = 20_000
-_read: dict[re.Pattern[str], int] = {}
+# By id: hashing a compiled pattern hashes its whole program, on every lookup.
+_seen: dict[int, tuple[re.Pattern[str], list[int], list[re.Pattern[str]]]] = {}
 
 
 def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)`, through the accelerated pattern once that pays."""
-    read = _read.get(pattern, 0)
-    if read >= _WORTH_IT:
-        return accelerate(pattern).finditer(text)
-    _read[pattern] = read + len(text)
+    entry = _seen.get(id(pattern))
+    if entry is None or entry[0] is not pattern:
+        entry = _seen[id(pattern)] = (pattern, [0], [])
+    _, read, fast = entry
+    if fast:
+        return fast[0].finditer(text)
+    read[0] += len(text)
+    if read[0] >= _WORTH_IT:
+        fast.append(accelerate(pattern))
     return pattern.finditer(text)

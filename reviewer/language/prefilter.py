@@ -88,9 +88,16 @@ class Prefilter:
         return [a is None or not a.isdisjoint(present) for a in self.anchors]
 
 
-@lru_cache(maxsize=16)
-def prefilter(patterns: tuple[re.Pattern[str], ...]) -> Prefilter:
-    return Prefilter(patterns)
+_prefilters: dict[int, tuple[Sequence[Any], Prefilter]] = {}
+
+
+def prefilter(owner: Sequence[Any], patterns: Sequence[re.Pattern[str]]) -> Prefilter:
+    """The prefilter of `patterns`, kept with `owner` (an immutable sequence they come from):
+    looked up by identity, as hashing compiled patterns hashes their whole program."""
+    entry = _prefilters.get(id(owner))
+    if entry is None or entry[0] is not owner:
+        entry = _prefilters[id(owner)] = (owner, Prefilter(patterns))
+    return entry[1]
 
 
 @lru_cache(maxsize=256)
