@@ -24,6 +24,7 @@ CLAUSES = [n.norm[a:b] for n in NOTES for s in n.sentences for a, b in clauses(n
 LEXICON = [p for _, _, p in load_lexicon().targets]
 RULES = load_rules()
 CUES = [g.pattern for g in RULES.groups] + [RULES.pseudo]
+WHOLE_NOTE = [RULES.instructions, RULES.verdict_requests]
 
 
 def spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
@@ -31,12 +32,13 @@ def spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
 
 
 def test_most_patterns_are_accelerated() -> None:
-    fast = [p for p in LEXICON + CUES if accelerate(p) is not p]
-    assert len(fast) >= 0.9 * len(LEXICON + CUES)
+    every = LEXICON + CUES + WHOLE_NOTE + [RULES.boundary]
+    fast = [p for p in every if accelerate(p) is not p]
+    assert len(fast) >= 0.9 * len(every)
 
 
 def test_lexicon_patterns_match_the_same_on_every_note() -> None:
-    for pattern in LEXICON:
+    for pattern in LEXICON + WHOLE_NOTE:
         fast = accelerate(pattern)
         for norm in NORMS:
             assert spans(fast, norm) == spans(pattern, norm), pattern.pattern[:80]
@@ -47,6 +49,14 @@ def test_cue_patterns_match_the_same_on_every_clause() -> None:
         fast = accelerate(pattern)
         for text in CLAUSES:
             assert spans(fast, text) == spans(pattern, text), pattern.pattern[:80]
+
+
+def test_clause_boundaries_match_the_same_in_every_sentence() -> None:
+    fast = accelerate(RULES.boundary)
+    for note in NOTES:
+        for start, end in note.sentences:
+            got = [m.span() for m in fast.finditer(note.norm, start, end)]
+            assert got == [m.span() for m in RULES.boundary.finditer(note.norm, start, end)]
 
 
 @pytest.mark.parametrize(

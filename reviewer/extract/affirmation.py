@@ -108,7 +108,7 @@ def clauses(note: Note, sentence: tuple[int, int]) -> list[tuple[int, int]]:
     rules = load_rules()
     out: list[tuple[int, int]] = []
     start = s_start
-    for m in rules.boundary.finditer(note.norm, s_start, s_end):
+    for m in finditer(rules.boundary, note.norm, s_start, s_end):
         if m.start() > start:
             out.append((start, m.start()))
         start = max(start, m.end())
@@ -159,8 +159,8 @@ def instruction_spans(note: Note) -> list[tuple[int, int]]:
     norm = note.norm
     rules = load_rules()
     spans: list[tuple[int, int]] = []
-    found = [(m, False) for m in rules.instructions.finditer(norm)]
-    found += [(m, True) for m in rules.verdict_requests.finditer(norm)]
+    found = [(m, False) for m in finditer(rules.instructions, norm)]
+    found += [(m, True) for m in finditer(rules.verdict_requests, norm)]
     for m, refers_back in found:
         start, end = note.sentence_at(m.start())
         if end <= start:  # between sentences: its line

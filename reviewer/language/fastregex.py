@@ -45,7 +45,7 @@ class _Unsupported(Exception):
 def accelerate(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """An equivalent pattern whose every alternative starts with a literal character, or
     `pattern` itself when that cannot be had."""
-    if pattern.flags & ~re.UNICODE or pattern.groups:
+    if not isinstance(pattern.pattern, str) or pattern.flags & ~re.UNICODE or pattern.groups:
         return pattern
     try:
         parsed = _sre.parse(pattern.pattern, pattern.flags)
@@ -184,15 +184,18 @@ _WORTH_IT = 20_000
 _seen: dict[int, tuple[re.Pattern[str], list[int], list[re.Pattern[str]]]] = {}
 
 
-def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """`pattern.finditer(text)`, through the accelerated pattern once that pays."""
+def finditer(
+    pattern: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text, pos, endpos)`, through the accelerated pattern once that pays."""
+    end = len(text) if endpos is None else endpos
     entry = _seen.get(id(pattern))
     if entry is None or entry[0] is not pattern:
         entry = _seen[id(pattern)] = (pattern, [0], [])
     _, read, fast = entry
     if fast:
-        return fast[0].finditer(text)
-    read[0] += len(text)
+        return fast[0].finditer(text, pos, end)
+    read[0] += max(0, end - pos)
     if read[0] >= _WORTH_IT:
         fast.append(accelerate(pattern))
-    return pattern.finditer(text)
+    return pattern.finditer(text, pos, end)
