@@ -3,6 +3,7 @@ and the lexicon finds exactly what running every pattern finds."""
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -84,3 +85,17 @@ def test_a_pattern_the_prefilter_rules_out_never_matches(
     pattern = PATTERNS[index]
     assert may_match(pattern, text) or pattern.search(text) is None
     assert Prefilter([pattern]).may_match(text) == [may_match(pattern, text)]
+
+
+def test_the_scanner_finds_every_required_string_present() -> None:
+    """After a few notes the `in` checks give way to one scan: the same strings either way."""
+    pf = Prefilter([p for _, _, p in LEXICON.targets])
+    strings = sorted({s for a in pf.anchors if a for s in a})
+    rng = random.Random(7)
+    texts = NORMS + [
+        "".join(rng.choice([*strings, " ", "x", "-"]) for _ in range(rng.randint(0, 30))) for _ in range(1500)
+    ]
+    texts += [n[i : i + rng.randint(0, 40)] for n in NORMS[:40] for i in range(0, len(n), 53)]
+    for text in texts:
+        assert pf.present(text) == {s for s in strings if s in text}
+    assert pf._scan is not None  # the scanner was used for all but the first few

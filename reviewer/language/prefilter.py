@@ -76,15 +76,47 @@ def _sequence(items: Any) -> Anchors | None:
     return _best(candidates)
 
 
+_SCAN_AFTER = 8
+
+
 class Prefilter:
     """`may_match(text)`: for each pattern, whether it can match `text` at all."""
 
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         self.anchors = [required(p) for p in patterns]
         self._strings = sorted({s for a in self.anchors if a for s in a})
+        self._scan: tuple[list[str], re.Pattern[str] | None, dict[str, list[str]]] | None = None
+        self._uses = 0
+
+    def present(self, text: str) -> set[str]:
+        """The strings (of all the patterns' required ones) that occur in `text`."""
+        self._uses += 1
+        if self._uses < _SCAN_AFTER:  # building the scanner costs about ten milliseconds
+            return {s for s in self._strings if s in text}
+        if self._scan is None:
+            self._scan = self._scanner()
+        short, scan, prefixes = self._scan
+        found = {s for s in short if s in text}
+        if scan is not None:
+            search = scan.search
+            m = search(text)
+            while m is not None:
+                found.update(prefixes[m.group()])
+                m = search(text, m.start() + 1)
+        return found
+
+    def _scanner(self) -> tuple[list[str], re.Pattern[str] | None, dict[str, list[str]]]:
+        """One scan finds, at each position, the longest string starting there; the shorter
+        ones starting there are its prefixes, so each found string stands for its prefixes."""
+        from reviewer.language.fastregex import accelerate
+
+        short = [s for s in self._strings if len(s) == 1]
+        longest_first = sorted((s for s in self._strings if len(s) > 1), key=lambda s: (-len(s), s))
+        scan = accelerate(re.compile("|".join(map(re.escape, longest_first)))) if longest_first else None
+        return short, scan, {s: [p for p in longest_first if s.startswith(p)] for s in longest_first}
 
     def may_match(self, text: str) -> list[bool]:
-        present = {s for s in self._strings if s in text}
+        present = self.present(text)
         return [a is None or not a.isdisjoint(present) for a in self.anchors]
 
 
