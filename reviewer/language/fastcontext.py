@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -556,12 +556,17 @@ _PRIORITY = (
 _NEGATION_WORDS = frozenset({"not", "no", "never", "without", "nor"})
 _CHUNK_CHARS = 1_000
 
+ClauseOf = Callable[[Note, int], tuple[int, int]]
+
 
 class FastContext:
     """ConText over a `Note` with our rules: `assert_spans(note, spans)` gives each (start,
     end) span of `note.norm` its assertion, as the medspaCy engine does."""
 
-    def __init__(self, rules: dict[str, Any] | None = None) -> None:
+    def __init__(self, rules: dict[str, Any] | None = None, clause_of: ClauseOf | None = None) -> None:
+        """`clause_of(note, offset)`, when given, is the clause (offsets in `norm`) of the span
+        starting at `offset`: only modifiers starting inside it count (the caller's rule)."""
+        self.clause_of = clause_of
         if rules is None:
             rules = json.loads(
                 resources.files("reviewer.data").joinpath("context_rules.json").read_text("utf-8")
@@ -629,7 +634,11 @@ class FastContext:
                 continue
             t_start, t_end = span
             sentence = sentence_of(min(t_start, n - 1))[0]
-            categories = {m.category for m in by_sentence.get(sentence, ()) if m.modifies(t_start, t_end)}
+            mods = by_sentence.get(sentence, ())
+            if self.clause_of is not None:
+                c_lo, c_hi = self.clause_of(note, start)
+                mods = [m for m in mods if c_lo <= token_starts[m.start] + c_start < c_hi]
+            categories = {m.category for m in mods if m.modifies(t_start, t_end)}
             if any(lowers[t] in _NEGATION_WORDS for t in range(max(sentence, t_start - 2), t_start)):
                 categories.add("NEGATED_EXISTENCE")
             for category, assertion in _PRIORITY:
