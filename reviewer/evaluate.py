@@ -48,6 +48,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from reviewer.datafile import load_yaml
 from reviewer.decision import CriterionId, Role, Status, Verdict
 from reviewer.extract import Extractor, get_extractor
 from reviewer.findings import Alignment
@@ -793,7 +794,7 @@ class Snapshot(BaseModel):
 def _read_version(resource: str) -> str:
     try:
         text = resources.files("reviewer.data").joinpath(resource).read_text("utf-8")
-        raw: Any = json.loads(text) if resource.endswith(".json") else yaml.safe_load(text)
+        raw: Any = json.loads(text) if resource.endswith(".json") else load_yaml(text)
         return str(raw.get("version", "unversioned")) if isinstance(raw, dict) else "?"
     except (OSError, ValueError, yaml.YAMLError):
         return "?"
@@ -1038,7 +1039,7 @@ class GateResult(BaseModel):
 def load_gates(path: Path, extractor: str) -> list[Gate]:
     """The gates for `extractor`; EvalError (file and field named) on a malformed file."""
     try:
-        raw: Any = yaml.safe_load(path.read_text("utf-8"))
+        raw: Any = load_yaml(path.read_text("utf-8"))
     except OSError as exc:
         raise EvalError(f"{path}: cannot read gates ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:

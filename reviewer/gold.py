@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from reviewer.datafile import load_yaml
 from reviewer.decision import CriterionId, Role, Status, Verdict
 
 
@@ -81,7 +82,7 @@ class GoldError(ValueError):
 
 def load_case(path: Path) -> GoldCase:
     try:
-        raw: Any = yaml.safe_load(path.read_text("utf-8"))
+        raw: Any = load_yaml(path.read_text("utf-8"))
     except yaml.YAMLError as exc:
         raise GoldError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(raw, dict):

@@ -9,12 +9,15 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reviewer.extract.affirmation import clause_of
 from reviewer.findings import Assertion
 from reviewer.language.sections import SECTION_ASSERTION
 from reviewer.note import Note
+
+if TYPE_CHECKING:
+    from reviewer.language.fastcontext import FastContext
 
 
 class _Engine:
@@ -166,8 +169,19 @@ def _quiet_loguru() -> None:
 
 
 @lru_cache(maxsize=1)
-def engine() -> _Engine:
+def medspacy_engine() -> _Engine:
+    """The medspaCy engine: the reference tests/test_fastcontext.py compares `engine()` with."""
     return _Engine()
+
+
+@lru_cache(maxsize=1)
+def engine() -> FastContext:
+    """The engine in use: reviewer.language.fastcontext, medspaCy's ConText without spaCy (same
+    assertions as `medspacy_engine()`, no spaCy import, linear in the note), with modifiers
+    kept to the target's clause."""
+    from reviewer.language.fastcontext import FastContext
+
+    return FastContext(clause_of=clause_of)
 
 
 def context_rules_version() -> str:

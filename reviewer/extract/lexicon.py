@@ -8,7 +8,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from reviewer.datafile import load_yaml
+from reviewer.language.fastregex import finditer
+from reviewer.language.prefilter import prefilter
 
 # Categories whose entries map a value to a list of patterns.
 TARGET_CATEGORIES = (
@@ -100,8 +102,13 @@ class Lexicon:
     def find(self, norm: str) -> list[Target]:
         """All targets, with spans contained in a longer span of the same category dropped."""
         found: list[Target] = []
-        for category, value, pattern in self.targets:
-            found.extend(Target(category, value, m.start(), m.end()) for m in pattern.finditer(norm))
+        # A pattern none of whose required literals is in the note cannot match: skip it; the
+        # others run rewritten for speed (reviewer/language/fastregex.py, same matches).
+        runs = prefilter(self.targets, [p for _, _, p in self.targets]).may_match(norm)
+        for (category, value, pattern), run in zip(self.targets, runs, strict=True):
+            if not run:
+                continue
+            found.extend(Target(category, value, m.start(), m.end()) for m in finditer(pattern, norm))
         found.sort(key=lambda t: (t.category, t.start, -(t.end - t.start)))
         kept: list[Target] = []
         for t in found:
@@ -119,7 +126,7 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
-    raw: dict[str, Any] = yaml.safe_load(
+    raw: dict[str, Any] = load_yaml(
         resources.files("reviewer.data").joinpath("lexicon.yaml").read_text("utf-8")
     )
     targets = tuple(

@@ -4,6 +4,7 @@ sentence-level relations (which site was debrided, which layer was removed)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 
 from reviewer.extract import Extraction
@@ -389,6 +390,9 @@ def _postop_same(note: Note, lex: Lexicon) -> Evidence | None:
 
 def _areas(note: Note, lex: Lexicon, sites: Iterable[Site]) -> Iterable[Area]:
     matches = sorted((m for p in lex.areas for m in p.finditer(note.norm)), key=lambda m: m.start())
+    # Sites by offset in `norm`, to find a sentence's sites by bisection (linear in the note).
+    placed = sorted(((note.norm_offset(s.evidence.start), s.region) for s in sites), key=lambda p: p[0])
+    offsets = [offset for offset, _ in placed]
     last_end = -100
     for m in matches:
         # "12 x 5 cm (60 sq cm)" is one measurement written twice.
@@ -400,7 +404,9 @@ def _areas(note: Note, lex: Lexicon, sites: Iterable[Site]) -> Iterable[Area]:
         groups = m.groupdict()
         sq_cm = float(groups["v"]) if groups.get("v") else float(groups["a"]) * float(groups["b"])
         s_start, s_end = note.sentence_at(m.start())
-        regions = {s.region for s in sites if s_start <= note.norm_offset(s.evidence.start) < s_end}
+        regions = {
+            region for _, region in placed[bisect_left(offsets, s_start) : bisect_left(offsets, s_end)]
+        }
         yield Area(
             evidence=evidence_at(note, m.start(), m.end()),
             debrided=lex.removal_verbs.search(note.norm, s_start, s_end) is not None,

@@ -16,8 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
+from reviewer.datafile import load_yaml
 from reviewer.decision import Edit, RecommendedCode, Role, Severity, Verdict
 from reviewer.findings import Sex
 from reviewer.inputs.claim import ClaimedCode
@@ -56,13 +55,13 @@ def load_claim_edit_rules(path: Path | None = None) -> ClaimEditRules:
     """The packaged policy lists (read once), or the YAML file at `path`."""
     if path is None:
         return _packaged_rules()
-    return _parse_rules(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    return _parse_rules(load_yaml(Path(path).read_text(encoding="utf-8")))
 
 
 @lru_cache(maxsize=1)
 def _packaged_rules() -> ClaimEditRules:
     text = resources.files("reviewer.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
-    return _parse_rules(yaml.safe_load(text))
+    return _parse_rules(load_yaml(text))
 
 
 def _parse_rules(data: Mapping[str, Any]) -> ClaimEditRules:

@@ -8,7 +8,6 @@ leaf of that release is never returned.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,11 +15,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType, ModuleType
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from reviewer.datafile import load_yaml
 from reviewer.decision import Icd10Suggestion
 from reviewer.findings import (
     Alignment,
@@ -33,6 +31,9 @@ from reviewer.findings import (
     Region,
     Sex,
 )
+
+if TYPE_CHECKING:
+    from reviewer.rules.icd10_release import Release
 
 __all__ = [
     "Icd10Map",
@@ -117,13 +118,13 @@ def load_icd10_map(path: Path | None = None) -> Icd10Map:
     """The packaged mapping (read once), or the YAML file at `path`."""
     if path is None:
         return _packaged_map()
-    return parse_icd10_map(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    return parse_icd10_map(load_yaml(Path(path).read_text(encoding="utf-8")))
 
 
 @lru_cache(maxsize=1)
 def _packaged_map() -> Icd10Map:
     text = resources.files("reviewer.data").joinpath(MAP_FILE).read_text(encoding="utf-8")
-    return parse_icd10_map(yaml.safe_load(text))
+    return parse_icd10_map(load_yaml(text))
 
 
 def parse_icd10_map(data: Mapping[str, Any]) -> Icd10Map:
@@ -193,11 +194,13 @@ def parse_icd10_map(data: Mapping[str, Any]) -> Icd10Map:
         raise ValueError(f"{MAP_FILE}: malformed mapping ({type(exc).__name__}: {exc})") from None
 
 
-# --- ICD-10-CM release (simple-icd-10-cm, imported on first use: it parses the tabular) --------
+# --- ICD-10-CM release (simple-icd-10-cm's answers, cached in SQLite: see icd10_release.py) ---
 
 
-def _icd() -> ModuleType:
-    return importlib.import_module("simple_icd_10_cm")
+def _icd() -> Release:
+    from reviewer.rules.icd10_release import release
+
+    return release()
 
 
 @lru_cache(maxsize=4096)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from reviewer.datafile import load_yaml
 
 RULESET_FILE = "ruleset_v1.yaml"
 
@@ -78,7 +79,7 @@ class Ruleset(_Data):
 @lru_cache(maxsize=1)
 def load_ruleset() -> Ruleset:
     text = resources.files("reviewer.data").joinpath(RULESET_FILE).read_text("utf-8")
-    return Ruleset.model_validate(yaml.safe_load(text))
+    return Ruleset.model_validate(load_yaml(text))
 
 
 def ruleset_version() -> str:
