@@ -37,6 +37,9 @@ from reviewer.findings import (
     Technique,
     TechniqueKind,
 )
+from reviewer.language.affirmation import screen
+from reviewer.language.context import assert_spans, removal_verbs_done
+from reviewer.language.lexicon import load_lexicon
 from reviewer.language.sections import OPERATIVE
 from reviewer.note import Note, normalise
 
@@ -163,9 +166,6 @@ def align(note: Note, findings: Findings, report: GuardrailReport) -> Findings:
 def check_labels(note: Note, findings: Findings, report: GuardrailReport) -> Findings:
     """Each aligned quote must carry the words its label claims (lexicon terms); a layer is
     removed only when its sentence has a removal verb stated as done today."""
-    from reviewer.extract.affirmation import removal_verbs_done
-    from reviewer.extract.lexicon import load_lexicon
-
     lex = load_lexicon()
     done = removal_verbs_done(note)
     patterns: dict[tuple[str, str], list[re.Pattern[str]]] = {}
@@ -231,8 +231,6 @@ def _sentence(note: Note, e: Evidence) -> str:
 def cross_check(note: Note, findings: Findings, report: GuardrailReport) -> Findings:
     """Deterministic ConText assertion, the affirmation screen and section role on every
     aligned span."""
-    from reviewer.extract.affirmation import screen
-    from reviewer.extract.context import assert_spans
 
     items: list[Finding] = []
     for name in type(findings).model_fields:

@@ -189,7 +189,7 @@ def _audit(
     claimed_codes: Sequence[str],
 ) -> Audit:
     from reviewer import __version__
-    from reviewer.extract.lexicon import load_lexicon
+    from reviewer.language.lexicon import load_lexicon
 
     return Audit(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),

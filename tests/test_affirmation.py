@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from reviewer.extract.affirmation import instruction_spans, screen
 from reviewer.findings import Assertion
+from reviewer.language.affirmation import instruction_spans, screen
 from reviewer.note import Note
 
 

@@ -123,7 +123,7 @@ def test_explain_bad_file_is_one_line(tmp_path: Path, content: str) -> None:
 
 def test_audit_records_what_reproduces_the_review() -> None:
     import reviewer
-    from reviewer.extract.lexicon import load_lexicon
+    from reviewer.language.lexicon import load_lexicon
 
     text = SEED.read_text("utf-8")
     r = review(text, sex="m", claimed_codes=[" 11004 "], note_id="seed")

@@ -1,5 +1,5 @@
 """fastcontext (reviewer/language/fastcontext.py) gives every span the assertion medspaCy's
-ConText engine (reviewer.extract.context.medspacy_engine) gives it, without importing spaCy.
+ConText engine (reviewer.language.context.medspacy_engine) gives it, without importing spaCy.
 
 Compared on every gold note and the sample, on generated adversarial notes (tests/adversarial.py)
 and on every ConText rule in company of the others; spaCy's tokenizer is compared on the same
@@ -23,11 +23,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from reviewer.extract import context, get_extractor
-from reviewer.extract.lexicon import load_lexicon
+from reviewer.extract import get_extractor
 from reviewer.findings import Assertion
 from reviewer.gold import load_cases
-from reviewer.language import fastcontext
+from reviewer.language import context, fastcontext
+from reviewer.language.lexicon import load_lexicon
 from reviewer.note import Note
 from reviewer.pipeline import review_with
 from tests import spacy_export

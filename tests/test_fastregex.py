@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewer.extract.affirmation import clauses, load_rules
-from reviewer.extract.lexicon import load_lexicon
 from reviewer.gold import load_cases
 from reviewer.language import fastregex
+from reviewer.language.affirmation import clauses, load_rules
 from reviewer.language.fastregex import accelerate
+from reviewer.language.lexicon import load_lexicon
 from reviewer.note import Note
 
 ROOT = Path(__file__).resolve().parents[1]

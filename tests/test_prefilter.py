@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewer.extract.affirmation import load_rules
-from reviewer.extract.lexicon import Target, load_lexicon
 from reviewer.gold import load_cases
+from reviewer.language.affirmation import load_rules
+from reviewer.language.lexicon import Target, load_lexicon
 from reviewer.language.prefilter import Prefilter, may_match, required
 from reviewer.note import Note
 

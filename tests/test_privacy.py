@@ -111,7 +111,7 @@ def test_clinical_words_are_kept() -> None:
 def test_gold_notes_keep_every_lexicon_term() -> None:
     """The 114 gold notes (realistic styles, no real identifiers): no term the extractor reads is
     masked, and nothing but dates is."""
-    from reviewer.extract.lexicon import load_lexicon
+    from reviewer.language.lexicon import load_lexicon
 
     lex = load_lexicon()
     kinds: set[str] = set()

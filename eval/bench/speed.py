@@ -73,7 +73,7 @@ def lean_medspacy() -> Callable[[str], object]:
     import spacy
     from medspacy.target_matcher import TargetRule
 
-    from reviewer.extract.lexicon import load_lexicon
+    from reviewer.language.lexicon import load_lexicon
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
@@ -96,7 +96,7 @@ def lean_own_targets() -> Callable[[str], object]:
     text for every pattern, so this is the faster, stricter baseline."""
     import spacy
 
-    from reviewer.extract.lexicon import load_lexicon
+    from reviewer.language.lexicon import load_lexicon
 
     lex = load_lexicon()
     nlp = spacy.blank("en")

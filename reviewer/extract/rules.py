@@ -8,9 +8,6 @@ from bisect import bisect_left
 from collections.abc import Iterable
 
 from reviewer.extract import Extraction
-from reviewer.extract.affirmation import clauses, screen
-from reviewer.extract.context import assert_spans
-from reviewer.extract.lexicon import Lexicon, Target, load_lexicon
 from reviewer.findings import (
     TREATING,
     Area,
@@ -40,6 +37,9 @@ from reviewer.findings import (
     Technique,
     TechniqueKind,
 )
+from reviewer.language.affirmation import clauses, screen
+from reviewer.language.context import assert_spans
+from reviewer.language.lexicon import Lexicon, Target, load_lexicon
 from reviewer.language.sections import BEFORE_TODAY, NAMING_TODAY, NOT_TODAY, OPERATIVE, TREATED_IN_SUMMARY
 from reviewer.note import Note
 

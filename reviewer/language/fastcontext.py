@@ -5,7 +5,7 @@ tokenizer (its affix patterns and special cases are data: spacy_en_tokenizer.jso
 Why: importing spaCy and medspaCy costs about 1.5 s per process, and building a spaCy `Doc`,
 setting sentence starts and comparing every modifier with every target cost more than the
 assertions themselves. This engine gives the same assertion for every span as
-reviewer.extract.context's medspaCy engine (tests/test_fastcontext.py compares them on every
+reviewer.language.context's medspaCy engine (tests/test_fastcontext.py compares them on every
 gold note, the sample and generated adversarial notes), in time linear in the note.
 
 What is reproduced, in medspaCy's terms (context.py, context_graph.py, context_modifier.py,
@@ -21,7 +21,7 @@ common/medspacy_matcher.py and spaCy's PhraseMatcher, Matcher and Tokenizer):
   tokens; a TERMINATE modifier, a modifier of the same category or of a `terminated_by`
   category ends a scope; PSEUDO and TERMINATE modifiers modify nothing; a modifier that
   overlaps a target does not modify it; overlap is medspaCy's (asymmetric) `tuple_overlaps`;
-- the caller's rules (reviewer.extract.context): the note is read in chunks of whole sentences
+- the caller's rules (reviewer.language.context): the note is read in chunks of whole sentences
   with every sentence holding no span blanked out; only modifiers from the target's own
   sentence count; a negation word right before the target negates it; categories map to
   assertions by a fixed priority.
@@ -544,7 +544,7 @@ def _pairwise(modifiers: list[_Modifier]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The engine: reviewer.extract.context's `_Engine.assert_spans`, without spaCy.
+# The engine: reviewer.language.context's `_Engine.assert_spans`, without spaCy.
 
 _PRIORITY = (
     ("NEGATED_EXISTENCE", Assertion.absent),

@@ -11,8 +11,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from reviewer.extract.affirmation import clause_of
 from reviewer.findings import Assertion
+from reviewer.language.affirmation import clause_of, screen
+from reviewer.language.lexicon import load_lexicon
 from reviewer.language.sections import SECTION_ASSERTION
 from reviewer.note import Note
 
@@ -200,3 +201,11 @@ def assert_spans(
         forced = SECTION_ASSERTION.get(note.section_at(start).name)
         out.append(forced if forced is not None and status is Assertion.present else status)
     return out
+
+
+def removal_verbs_done(note: Note) -> list[tuple[int, int]]:
+    """The removal verbs of the note ("excised", "debrided"; offsets in `norm`) that are stated
+    as done today: a layer is removed only through one of them."""
+    verbs = [(m.start(), m.end()) for m in load_lexicon().removal_verbs.finditer(note.norm)]
+    statuses = screen(note, verbs, assert_spans(note, verbs))
+    return [v for v, status in zip(verbs, statuses, strict=True) if status is Assertion.present]

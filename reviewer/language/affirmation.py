@@ -300,14 +300,3 @@ def screen(note: Note, spans: Sequence[tuple[int, int]], statuses: Sequence[Asse
         elif _unstated_removal(note, start, end, sentence):
             out[i] = Assertion.possible
     return out
-
-
-def removal_verbs_done(note: Note) -> list[tuple[int, int]]:
-    """The removal verbs of the note ("excised", "debrided"; offsets in `norm`) that are stated
-    as done today: a layer is removed only through one of them."""
-    from reviewer.extract.context import assert_spans
-    from reviewer.extract.lexicon import load_lexicon
-
-    verbs = [(m.start(), m.end()) for m in load_lexicon().removal_verbs.finditer(note.norm)]
-    statuses = screen(note, verbs, assert_spans(note, verbs))
-    return [v for v, status in zip(verbs, statuses, strict=True) if status is Assertion.present]
