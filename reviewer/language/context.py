@@ -44,11 +44,13 @@ class _Engine:
         """Assertions of the spans. The note is read in chunks of sentences: ConText compares
         every modifier with every target of a document, so one document per chunk keeps a very
         long note linear (scopes never cross a sentence, so chunking changes nothing)."""
+        from reviewer.language.fastcontext import chunks, only_sentences_with
+
         result = [Assertion.present] * len(spans)
-        masked = _only_sentences_with(note, spans)
+        masked = only_sentences_with(note, spans)
         by_start = sorted(range(len(spans)), key=lambda i: spans[i][0])
         starts = [spans[i][0] for i in by_start]
-        for c_start, c_end in _chunks(note, spans):
+        for c_start, c_end in chunks(note):
             members = by_start[bisect_left(starts, c_start) : bisect_left(starts, c_end)]
             if members:
                 self._assert_chunk(note, masked, c_start, c_end, spans, members, result)
@@ -90,24 +92,6 @@ class _Engine:
             result[i] = _assertion(span, c_lo - c_start, c_hi - c_start)
 
 
-_CHUNK_CHARS = 1_000
-
-
-def _chunks(note: Note, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Consecutive sentences grouped into pieces of about 1,000 characters, cut between
-    sentences: ConText's work per piece grows with the square of its size."""
-    if len(note.norm) <= _CHUNK_CHARS:
-        return [(0, len(note.norm))]
-    chunks: list[tuple[int, int]] = []
-    start = 0
-    for s_start, s_end in note.sentences:
-        if s_end - start > _CHUNK_CHARS and s_start > start:
-            chunks.append((start, s_start))
-            start = s_start
-    chunks.append((start, len(note.norm)))
-    return chunks
-
-
 _PRIORITY = (
     ("NEGATED_EXISTENCE", Assertion.absent),
     ("FAMILY", Assertion.other_person),
@@ -118,22 +102,6 @@ _PRIORITY = (
 
 
 _NEGATION_WORDS = frozenset({"not", "no", "never", "without", "nor"})
-
-
-def _only_sentences_with(note: Note, spans: Sequence[tuple[int, int]]) -> str:
-    """The normalised note with every sentence that holds no span blanked out (same length,
-    so offsets hold): ConText scopes never cross a sentence, and the rest is only cost."""
-    keep = sorted({note.sentence_at(start) for start, _ in spans})
-    parts: list[str] = []
-    pos = 0
-    for start, end in keep:
-        if start < pos:
-            continue
-        parts.append(" " * (start - pos))
-        parts.append(note.norm[start:end])
-        pos = end
-    parts.append(" " * (len(note.norm) - pos))
-    return "".join(parts)
 
 
 def _assertion(span: Any, clause_start: int, clause_end: int) -> Assertion:
