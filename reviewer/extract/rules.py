@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from reviewer.extract import Extraction
 from reviewer.findings import (
@@ -128,9 +130,54 @@ def _assertions(
     return statuses[: len(targets)], done
 
 
+@dataclass(frozen=True)
+class _Sentence:
+    """What the lexicon says about one sentence, read once for all the targets in it."""
+
+    start: int
+    end: int
+    section: str
+    kinds: frozenset[str]  # techniques stated as done
+    regions: frozenset[str]  # sites stated
+    inspected: bool  # "inspected", "explored and found clean"
+    surface_only: bool  # slough lifted and trimmed, nothing deep named
+    necrosis: bool  # necrotic tissue named (and not denied)
+    all_necrotic: bool  # "all necrotic tissue was excised"
+    separate: bool  # "a separate wound of the thigh"
+    verbs: list[tuple[int, int]]  # removal verbs stated as done today
+    clauses: list[tuple[int, int]]
+
+
+def _read_sentence(
+    note: Note,
+    lex: Lexicon,
+    span: tuple[int, int],
+    items: list[tuple[Target, Assertion]],
+    verbs: list[tuple[int, int]],
+) -> _Sentence:
+    sentence = note.norm[span[0] : span[1]]
+    present = [t for t, a in items if a is Assertion.present]
+    return _Sentence(
+        start=span[0],
+        end=span[1],
+        section=note.section_at(span[0]).name,
+        kinds=frozenset(t.value for t in present if t.category == "techniques"),
+        regions=frozenset(t.value for t in present if t.category == "sites"),
+        inspected=lex.inspection_cues.search(sentence) is not None,
+        surface_only=lex.surface_cues.search(sentence) is not None
+        and lex.deep_tissue.search(lex.deep_tissue_denied.sub(" ", sentence)) is None,
+        necrosis=lex.necrosis_cues.search(lex.necrosis_denied.sub(" ", sentence)) is not None,
+        all_necrotic=lex.all_necrotic_scope.search(sentence) is not None,
+        separate=lex.separate_region_cues.search(sentence) is not None,
+        verbs=verbs,
+        clauses=clauses(note, span),
+    )
+
+
 def build_findings(note: Note, lex: Lexicon) -> Findings:
-    norm = note.norm
-    targets = lex.find(norm)
+    """Every lexicon target of the note with its assertion, read sentence by sentence into
+    findings (a site's role, a technique's kind, a layer's action come from its sentence)."""
+    targets = lex.find(note.norm)
     statuses, done_verbs = _assertions(note, lex, targets)
     by_sentence: dict[tuple[int, int], list[tuple[Target, Assertion]]] = {}
     for t, status in zip(targets, statuses, strict=True):
@@ -139,125 +186,137 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
     for v in done_verbs:
         verbs_by_sentence.setdefault(note.sentence_at(v[0]), []).append(v)
 
-    def ev(start: int, end: int) -> Evidence:
-        return evidence_at(note, start, end)
-
-    nsti: list[NstiMention] = []
-    indicators: list[NstiIndicator] = []
-    sites: list[Site] = []
-    techniques: list[Technique] = []
-    layers: list[LayerFinding] = []
-    procedures: list[OtherProcedure] = []
-    repeat: list[RepeatDebridement] = []
-    organisms: list[Organism] = []
-    sepsis: list[Sepsis] = []
-    comorbidities: list[Comorbidity] = []
-    sex: list[SexStatement] = []
-
-    for (s_start, s_end), items in by_sentence.items():
-        sentence = norm[s_start:s_end]
-        section = note.section_at(s_start).name
-        present = [t for t, a in items if a is Assertion.present]
-        kinds = {t.value for t in present if t.category == "techniques"}
-        inspected = lex.inspection_cues.search(sentence) is not None
-        surface_only = (
-            lex.surface_cues.search(sentence) is not None
-            and lex.deep_tissue.search(lex.deep_tissue_denied.sub(" ", sentence)) is None
-        )
-        necrosis = lex.necrosis_cues.search(lex.necrosis_denied.sub(" ", sentence)) is not None
-        verbs = verbs_by_sentence.get((s_start, s_end), [])
-        sentence_clauses = clauses(note, (s_start, s_end))
-        all_necrotic = lex.all_necrotic_scope.search(sentence) is not None
-        separate = lex.separate_region_cues.search(sentence) is not None
-        regions = {t.value for t in present if t.category == "sites"}
-
+    found: dict[str, list[Any]] = {name: [] for name, value in Findings() if isinstance(value, list)}
+    for span, items in by_sentence.items():
+        sentence = _read_sentence(note, lex, span, items, verbs_by_sentence.get(span, []))
         for t, status in items:
-            e = ev(t.start, t.end)
-            if t.category == "nsti":
-                nsti.append(NstiMention(evidence=e, assertion=status, type=NstiType(t.value)))
-            elif t.category == "gangrene_suspect":
-                nsti.append(NstiMention(evidence=e, assertion=status, type=NstiType.genital_gangrene))
-            elif t.category == "nsti_indicators":
-                indicators.append(NstiIndicator(evidence=e, assertion=status, kind=t.value))
-            elif t.category == "sites":
-                role = _site_role(section, kinds, necrosis, inspected)
-                sites.append(
-                    Site(
-                        evidence=e,
-                        assertion=status,
-                        region=Region(t.value),
-                        laterality=_laterality(lex, norm, t.start, s_start),
-                        role=role,
-                        separate=separate,
-                    )
-                )
-            elif t.category == "techniques":
-                kind = t.value
-                if kind == "excision_verb":
-                    if not necrosis:
-                        continue  # an excision of a hydrocele sac is not a debridement
-                    kind = "excisional"
-                if kind in ("excisional", "debridement_unspecified") and surface_only:
-                    kind = "selective"  # "slough lifted with forceps and trimmed with scissors"
-                techniques.append(
-                    Technique(
-                        evidence=e,
-                        assertion=status,
-                        kind=TechniqueKind(kind),
-                        all_necrotic_tissue=all_necrotic and kind == "excisional",
-                    )
-                )
-                if kind == "incision_drainage":
-                    procedures.append(
-                        OtherProcedure(evidence=e, assertion=status, kind=ProcedureKind.incision_drainage)
-                    )
-            elif t.category == "layers":
-                action = _layer_action(lex, norm, t, s_start, s_end, verbs, sentence_clauses, necrosis)
-                region = next(iter(regions)) if len(regions) == 1 else None
-                layers.append(
-                    LayerFinding(
-                        evidence=e,
-                        assertion=status,
-                        layer=Layer(t.value),
-                        action=action,
-                        region=Region(region) if region else None,
-                    )
-                )
-            elif t.category == "procedures":
-                procedures.append(OtherProcedure(evidence=e, assertion=status, kind=ProcedureKind(t.value)))
-            elif t.category == "repeat":
-                clause = next((c for c in sentence_clauses if c[0] <= t.start < c[1]), (s_start, s_end))
-                kind, keep = _repeat(lex, t.value, status, section, norm[clause[0] : clause[1]])
-                staged = lex.repeat_staged.search(norm, t.start, t.end) is not None
-                repeat.append(RepeatDebridement(evidence=e, assertion=keep, kind=kind, staged=staged))
-            elif t.category == "organisms":
-                organisms.append(Organism(evidence=e, assertion=status, name=t.value))
-            elif t.category == "sepsis":
-                sepsis.append(Sepsis(evidence=e, assertion=status, severity=t.value))
-            elif t.category == "comorbidities":
-                chronic = Assertion.present if status in _CHRONIC_OK else status
-                comorbidities.append(Comorbidity(evidence=e, assertion=chronic, name=t.value))
-            elif t.category == "sex" and status is not Assertion.other_person:
-                sex.append(SexStatement(evidence=e, assertion=Assertion.present, sex=Sex(t.value)))
+            builder = _BUILDERS.get(t.category)
+            if builder is not None:
+                for name, finding in builder(note, lex, t, status, sentence):
+                    found[name].append(finding)
+    found["areas"] = list(_areas(note, lex, found["sites"]))
+    found["sex"] += _sex_clues(note, lex)
+    return Findings(postop_same_as_preop=_postop_same(note, lex), **found)
 
-    return Findings(
-        nsti=nsti,
-        nsti_indicators=indicators,
-        postop_same_as_preop=_postop_same(note, lex),
-        sites=sites,
-        techniques=techniques,
-        layers=layers,
-        areas=list(_areas(note, lex, sites)),
-        procedures=procedures,
-        repeat=repeat,
-        organisms=organisms,
-        sepsis=sepsis,
-        comorbidities=comorbidities,
-        sex=sex + _sex_clues(note, lex),
+
+_Built = list[tuple[str, Any]]  # (Findings field, finding)
+
+
+def _nsti(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    kind = NstiType.genital_gangrene if t.category == "gangrene_suspect" else NstiType(t.value)
+    return [("nsti", NstiMention(evidence=evidence_at(note, t.start, t.end), assertion=status, type=kind))]
+
+
+def _indicator(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    e = evidence_at(note, t.start, t.end)
+    return [("nsti_indicators", NstiIndicator(evidence=e, assertion=status, kind=t.value))]
+
+
+def _site(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    site = Site(
+        evidence=evidence_at(note, t.start, t.end),
+        assertion=status,
+        region=Region(t.value),
+        laterality=_laterality(lex, note.norm, t.start, s.start),
+        role=_site_role(s.section, s.kinds, s.necrosis, s.inspected),
+        separate=s.separate,
     )
+    return [("sites", site)]
 
 
-def _site_role(section: str, kinds: set[str], necrosis: bool, inspected: bool) -> SiteRole:
+def _technique(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    e = evidence_at(note, t.start, t.end)
+    kind = t.value
+    if kind == "excision_verb":
+        if not s.necrosis:
+            return []  # an excision of a hydrocele sac is not a debridement
+        kind = "excisional"
+    if kind in ("excisional", "debridement_unspecified") and s.surface_only:
+        kind = "selective"  # "slough lifted with forceps and trimmed with scissors"
+    all_necrotic = s.all_necrotic and kind == "excisional"
+    built: _Built = [
+        (
+            "techniques",
+            Technique(
+                evidence=e, assertion=status, kind=TechniqueKind(kind), all_necrotic_tissue=all_necrotic
+            ),
+        )
+    ]
+    if kind == "incision_drainage":
+        built.append(
+            ("procedures", OtherProcedure(evidence=e, assertion=status, kind=ProcedureKind.incision_drainage))
+        )
+    return built
+
+
+def _layer(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    action = _layer_action(lex, note.norm, t, s.start, s.end, s.verbs, s.clauses, s.necrosis)
+    region = next(iter(s.regions)) if len(s.regions) == 1 else None
+    layer = LayerFinding(
+        evidence=evidence_at(note, t.start, t.end),
+        assertion=status,
+        layer=Layer(t.value),
+        action=action,
+        region=Region(region) if region else None,
+    )
+    return [("layers", layer)]
+
+
+def _procedure(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    e = evidence_at(note, t.start, t.end)
+    return [("procedures", OtherProcedure(evidence=e, assertion=status, kind=ProcedureKind(t.value)))]
+
+
+def _repeat_finding(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    clause = next((c for c in s.clauses if c[0] <= t.start < c[1]), (s.start, s.end))
+    kind, keep = _repeat(lex, t.value, status, s.section, note.norm[clause[0] : clause[1]])
+    staged = lex.repeat_staged.search(note.norm, t.start, t.end) is not None
+    e = evidence_at(note, t.start, t.end)
+    return [("repeat", RepeatDebridement(evidence=e, assertion=keep, kind=kind, staged=staged))]
+
+
+def _organism(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    return [
+        ("organisms", Organism(evidence=evidence_at(note, t.start, t.end), assertion=status, name=t.value))
+    ]
+
+
+def _sepsis(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    e = evidence_at(note, t.start, t.end)
+    return [("sepsis", Sepsis(evidence=e, assertion=status, severity=t.value))]
+
+
+def _comorbidity(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    chronic = Assertion.present if status in _CHRONIC_OK else status
+    e = evidence_at(note, t.start, t.end)
+    return [("comorbidities", Comorbidity(evidence=e, assertion=chronic, name=t.value))]
+
+
+def _sex(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:
+    if status is Assertion.other_person:
+        return []
+    e = evidence_at(note, t.start, t.end)
+    return [("sex", SexStatement(evidence=e, assertion=Assertion.present, sex=Sex(t.value)))]
+
+
+# Lexicon category -> what its targets become.
+_BUILDERS: dict[str, Callable[[Note, Lexicon, Target, Assertion, _Sentence], _Built]] = {
+    "nsti": _nsti,
+    "gangrene_suspect": _nsti,
+    "nsti_indicators": _indicator,
+    "sites": _site,
+    "techniques": _technique,
+    "layers": _layer,
+    "procedures": _procedure,
+    "repeat": _repeat_finding,
+    "organisms": _organism,
+    "sepsis": _sepsis,
+    "comorbidities": _comorbidity,
+    "sex": _sex,
+}
+
+
+def _site_role(section: str, kinds: frozenset[str], necrosis: bool, inspected: bool) -> SiteRole:
     """Debrided when named in the operative narrative with a technique that removes or drains
     tissue; examined when named there only as inspected, washed out, dressed or found clean
     (ruleset decision field-needs-removal); involved when described there as necrotic; named
