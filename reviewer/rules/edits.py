@@ -134,12 +134,12 @@ def _coding_edits(
     recommended: Sequence[RecommendedCode],
     policy: ClaimEditRules,
 ) -> list[Edit]:
+    """Claimed NSTI codes the note does not support (overcoding, wrong code), then supported
+    codes missing from the claim (undercoding)."""
     claimed = list(dict.fromkeys(c.code for c in procedures))
     primaries = list(dict.fromkeys(r.code for r in recommended if r.role is Role.primary))
-    any_role = {r.code for r in recommended}
     considered = {r.code for r in recommended if r.role is Role.consider}
     edits: list[Edit] = []
-
     named_instead: set[str] = set()
     for code in claimed:
         if code not in policy.nsti_family:
@@ -153,37 +153,39 @@ def _coding_edits(
             continue
         # Pending a query: 11004 under a `query` verdict, 11005/11006 offered as "consider".
         pending = verdict is Verdict.query if code == policy.target else code in considered
-        family = [p for p in others if p in policy.nsti_family]
-        kind = "overcoding"
-        if pending:
-            others = []
-            message = (
-                f"{code} is claimed but the documentation does not yet support it; "
-                "answer the physician query before billing it."
-            )
-        elif family:
-            kind = "wrong_code"
-            named = [f"{p} ({_FIELD_NAMES.get(p, 'another field')})" for p in family]
-            message = f"Wrong code: {_join(named)} is supported, not {code}."
-        elif others:
-            message = f"{code} is claimed but the documentation supports {_join(others)} instead."
-        else:
-            message = f"{code} is claimed but the documentation does not support it."
-        named_instead.update(others)
-        edits.append(
-            Edit(
-                kind=kind,
-                severity=Severity.error,
-                codes=[code, *others],
-                message=message,
-                source=RULESET,
-            )
-        )
+        edit = _unsupported_nsti_code(code, [] if pending else others, pending, policy)
+        named_instead.update(edit.codes[1:])
+        edits.append(edit)
+    missing = [p for p in primaries if p not in claimed and p not in named_instead]
+    lower = [c for c in claimed if c in policy.lower_codes and c not in {r.code for r in recommended}]
+    return edits + _undercoding(missing, lower, verdict, policy)
 
-    instead = [c for c in claimed if c in policy.lower_codes and c not in any_role]
-    for code in primaries:
-        if code in claimed or code in named_instead:
-            continue
+
+def _unsupported_nsti_code(code: str, others: list[str], pending: bool, policy: ClaimEditRules) -> Edit:
+    family = [p for p in others if p in policy.nsti_family]
+    kind = "overcoding"
+    if pending:
+        message = (
+            f"{code} is claimed but the documentation does not yet support it; "
+            "answer the physician query before billing it."
+        )
+    elif family:
+        kind = "wrong_code"
+        named = [f"{p} ({_FIELD_NAMES.get(p, 'another field')})" for p in family]
+        message = f"Wrong code: {_join(named)} is supported, not {code}."
+    elif others:
+        message = f"{code} is claimed but the documentation supports {_join(others)} instead."
+    else:
+        message = f"{code} is claimed but the documentation does not support it."
+    return Edit(kind=kind, severity=Severity.error, codes=[code, *others], message=message, source=RULESET)
+
+
+def _undercoding(
+    missing: list[str], instead: list[str], verdict: Verdict, policy: ClaimEditRules
+) -> list[Edit]:
+    """Supported primary codes not on the claim; `instead`: lower codes claimed in their place."""
+    edits: list[Edit] = []
+    for code in missing:
         if code == policy.target and verdict is not Verdict.supported:
             continue  # never push the claim toward 11004 unless it is supported
         if instead:
@@ -227,61 +229,58 @@ def _ptp_edit(
     policy: ClaimEditRules,
     separate_site: bool,
 ) -> Edit:
-    col1, col2 = pair.column1, pair.column2
-    codes = [col1, col2]
-    why = f'NCCI rationale: "{pair.rationale}"'
-    source = tables.source("ptp")
-    if pair.modifier_indicator == 0:
-        return Edit(
-            kind="ptp_no_modifier_allowed",
-            severity=Severity.error,
-            codes=codes,
-            message=(
-                f"{col1} and {col2} cannot be billed together on one date: NCCI keeps column 1 "
-                f"{col1}, denies column 2 {col2}, and no modifier bypasses this pair ({why})."
-            ),
-            source=source,
-        )
     bypass = [
         (code, mod)
-        for code in (col2, col1)
+        for code in (pair.column2, pair.column1)
         for mod in sorted(modifiers.get(code, ()))
         if mod in policy.bypass_modifiers
     ]
-    if bypass and not separate_site:
-        code, mod = bypass[0]
-        return Edit(
-            kind="separate_site_not_documented",
-            severity=Severity.error,
-            codes=codes,
-            message=(
-                f"{code}-{mod} is claimed with {col1 if code == col2 else col2}, but no separate site is "
-                f"documented: modifier {mod} needs a separate, non-contiguous region debrided, and without it "
-                f"{col2} is bundled into {col1} ({why})."
-            ),
-            source=source,
-        )
-    if bypass:
-        code, mod = bypass[0]
-        return Edit(
-            kind="ptp_modifier_required",
-            severity=Severity.info,
-            codes=codes,
-            message=(
-                f"Modifier {mod} on {code} bypasses the NCCI pair of column 1 {col1} and column 2 "
-                f"{col2} ({why}); the note must document a separate site or session to support it."
-            ),
-            source=source,
-        )
+    kind, severity, message = _ptp_finding(pair, bypass[0] if bypass else None, separate_site)
     return Edit(
-        kind="ptp_modifier_required",
-        severity=Severity.warning,
-        codes=codes,
-        message=(
-            f"{col2} is bundled into {col1} (NCCI column 1 {col1}, column 2 {col2}; {why}): it is "
-            "denied unless modifier XS or 59 is added and the note documents a separate site."
-        ),
-        source=source,
+        kind=kind,
+        severity=severity,
+        codes=[pair.column1, pair.column2],
+        message=message,
+        source=tables.source("ptp"),
+    )
+
+
+def _ptp_finding(
+    pair: PtpEdit, bypass: tuple[str, str] | None, separate_site: bool
+) -> tuple[str, Severity, str]:
+    """An NCCI pair on the claim: no modifier allowed; a bypass modifier without a separate site
+    documented; a bypass modifier to support; or a bundled code without one."""
+    col1, col2 = pair.column1, pair.column2
+    why = f'NCCI rationale: "{pair.rationale}"'
+    if pair.modifier_indicator == 0:
+        return (
+            "ptp_no_modifier_allowed",
+            Severity.error,
+            f"{col1} and {col2} cannot be billed together on one date: NCCI keeps column 1 "
+            f"{col1}, denies column 2 {col2}, and no modifier bypasses this pair ({why}).",
+        )
+    if bypass is not None and not separate_site:
+        code, mod = bypass
+        return (
+            "separate_site_not_documented",
+            Severity.error,
+            f"{code}-{mod} is claimed with {col1 if code == col2 else col2}, but no separate site is "
+            f"documented: modifier {mod} needs a separate, non-contiguous region debrided, and without it "
+            f"{col2} is bundled into {col1} ({why}).",
+        )
+    if bypass is not None:
+        code, mod = bypass
+        return (
+            "ptp_modifier_required",
+            Severity.info,
+            f"Modifier {mod} on {code} bypasses the NCCI pair of column 1 {col1} and column 2 "
+            f"{col2} ({why}); the note must document a separate site or session to support it.",
+        )
+    return (
+        "ptp_modifier_required",
+        Severity.warning,
+        f"{col2} is bundled into {col1} (NCCI column 1 {col1}, column 2 {col2}; {why}): it is "
+        "denied unless modifier XS or 59 is added and the note documents a separate site.",
     )
 
 

@@ -143,55 +143,61 @@ def parse_icd10_map(data: Mapping[str, Any]) -> Icd10Map:
             nsti_fallback=_normalise(nsti["fallback"]),
             nsti_fallback_reasons=MappingProxyType(dict(nsti["fallback_reasons"])),
             nsti_terms=MappingProxyType({NstiType(k): str(v) for k, v in nsti["terms"].items()}),
-            nsti_groups=tuple(
-                NstiGroup(
-                    name=str(group["name"]),
-                    rules=tuple(
-                        NstiRule(
-                            code=_normalise(rule["code"]),
-                            types=frozenset(NstiType(t) for t in rule["types"]),
-                            reason=str(rule["reason"]),
-                            sex=Sex(rule["sex"]) if rule.get("sex") else None,
-                            regions=frozenset(Region(r) for r in rule.get("regions", ())),
-                        )
-                        for rule in group["rules"]
-                    ),
-                )
-                for group in nsti["groups"]
-            ),
+            nsti_groups=tuple(_nsti_group(group) for group in nsti["groups"]),
             organisms=MappingProxyType(
-                {
-                    str(key): OrganismCode(
-                        key=str(key),
-                        label=str(entry["label"]),
-                        code=_normalise(entry["code"]),
-                        sepsis_code=_normalise(entry["sepsis_code"]) if entry.get("sepsis_code") else None,
-                    )
-                    for key, entry in data["organisms"].items()
-                }
+                {str(key): _organism(key, entry) for key, entry in data["organisms"].items()}
             ),
             sepsis_unspecified=_normalise(sepsis["unspecified_code"]),
             sepsis_levels=tuple(
-                SepsisLevel(
-                    severity=str(severity),
-                    label=str(entry["label"]),
-                    code=_normalise(entry["code"]) if entry.get("code") else None,
-                    reason=str(entry.get("reason", "")),
-                )
-                for severity, entry in sepsis["severities"].items()
+                _sepsis_level(severity, entry) for severity, entry in sepsis["severities"].items()
             ),
-            comorbidities=tuple(
-                ComorbidityCode(
-                    name=str(name),
-                    code=_normalise(entry["code"]),
-                    reason=str(entry["reason"]),
-                    unless=frozenset(str(u) for u in entry.get("unless", ())),
-                )
-                for name, entry in data["comorbidities"].items()
-            ),
+            comorbidities=tuple(_comorbidity(name, entry) for name, entry in data["comorbidities"].items()),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValueError(f"{MAP_FILE}: malformed mapping ({type(exc).__name__}: {exc})") from None
+
+
+def _nsti_group(group: Mapping[str, Any]) -> NstiGroup:
+    return NstiGroup(
+        name=str(group["name"]),
+        rules=tuple(
+            NstiRule(
+                code=_normalise(rule["code"]),
+                types=frozenset(NstiType(t) for t in rule["types"]),
+                reason=str(rule["reason"]),
+                sex=Sex(rule["sex"]) if rule.get("sex") else None,
+                regions=frozenset(Region(r) for r in rule.get("regions", ())),
+            )
+            for rule in group["rules"]
+        ),
+    )
+
+
+def _organism(key: object, entry: Mapping[str, Any]) -> OrganismCode:
+    return OrganismCode(
+        key=str(key),
+        label=str(entry["label"]),
+        code=_normalise(entry["code"]),
+        sepsis_code=_normalise(entry["sepsis_code"]) if entry.get("sepsis_code") else None,
+    )
+
+
+def _sepsis_level(severity: object, entry: Mapping[str, Any]) -> SepsisLevel:
+    return SepsisLevel(
+        severity=str(severity),
+        label=str(entry["label"]),
+        code=_normalise(entry["code"]) if entry.get("code") else None,
+        reason=str(entry.get("reason", "")),
+    )
+
+
+def _comorbidity(name: object, entry: Mapping[str, Any]) -> ComorbidityCode:
+    return ComorbidityCode(
+        name=str(name),
+        code=_normalise(entry["code"]),
+        reason=str(entry["reason"]),
+        unless=frozenset(str(u) for u in entry.get("unless", ())),
+    )
 
 
 # --- ICD-10-CM release (simple-icd-10-cm's answers, cached in SQLite: see icd10_release.py) ---
