@@ -17,7 +17,7 @@ from pathlib import Path
 import spacy
 
 from reviewer import review
-from reviewer.gold import load_cases
+from reviewer.evaluate.cases import load_cases
 
 GOLD = Path(__file__).resolve().parents[1] / "gold"
 
