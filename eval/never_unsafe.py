@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from reviewer.decision import Verdict  # noqa: E402
+from reviewer.evaluate.cases import GoldCase, load_cases  # noqa: E402
 from reviewer.extract import get_extractor  # noqa: E402
-from reviewer.gold import GoldCase, load_cases  # noqa: E402
 from reviewer.pipeline import Review, review_with  # noqa: E402
 from tests.adversarial import Insertion, insert, insertions  # noqa: E402
 

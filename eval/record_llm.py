@@ -19,9 +19,9 @@ import time
 import tomllib
 from pathlib import Path
 
+from reviewer.evaluate.cases import load_cases
 from reviewer.extract.cassette import replaying
 from reviewer.extract.llm import LlmConfig, LlmExtractor
-from reviewer.gold import load_cases
 from reviewer.pipeline import review_with
 
 ROOT = Path(__file__).resolve().parents[1]

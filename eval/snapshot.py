@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("REVIEWER_LLM_CONFIG", str(ROOT / "eval" / "llm-replay.toml"))
 
+from reviewer.evaluate.cases import load_cases  # noqa: E402
 from reviewer.extract import get_extractor  # noqa: E402
-from reviewer.gold import load_cases  # noqa: E402
 from reviewer.pipeline import review_with  # noqa: E402
 
 

@@ -1,6 +1,9 @@
 """The command line: `reviewer check`, `reviewer schemas`. Errors are one line on stderr with a
 non-zero exit; a traceback is shown only with REVIEWER_DEBUG=1."""
 
+# Over 500 lines because it holds one typer command per verb with its options; each verb's work
+# lives in its own package (pipeline, evaluate, batch, web). Split it once the verbs being added settle.
+
 from __future__ import annotations
 
 import os
@@ -15,6 +18,7 @@ import typer
 from reviewer.inputs import NoteInputError, read_document
 
 if TYPE_CHECKING:
+    from reviewer.evaluate import EvalReport
     from reviewer.extract import Extractor
 
 app = typer.Typer(
@@ -199,6 +203,7 @@ def schemas(
         typer.echo(_shown(str(path)))
 
 
+# Over 60 lines only because typer reads the options from the signature; the body just wires.
 @app.command("eval")
 def eval_command(
     gold_dir: Annotated[
@@ -236,7 +241,7 @@ def eval_command(
     ] = None,
     coverage: Annotated[
         bool,
-        typer.Option("--coverage", help="Only write GOLD_DIR/COVERAGE.md (branch -> cases) and exit."),
+        typer.Option("--coverage", help="Only write GOLD_DIR/COVERAGE.md (decision -> cases) and exit."),
     ] = False,
 ) -> None:
     """Run the gold cases, report metrics against the baseline and check the gates.
@@ -245,28 +250,51 @@ def eval_command(
     with the tool (the checkout's eval/ folder, or a copy inside the installed package).
     Exit 0 when every gate passes, 1 when a gate fails (an unsafe case always fails), 2 on bad
     input."""
-    import time
+    from reviewer.evaluate import run
 
-    from reviewer.evaluate import (
-        EvalError,
-        EvalReport,
-        bundled_eval_files,
-        compare,
-        compute_metrics,
-        evaluate_gates,
-        load_gates,
-        load_snapshot,
-        run_cases,
-        snapshot,
+    gold, gates, baseline_path, out = _eval_locations(
+        gold_dir, gates, baseline, out, extractor=extractor.value, coverage=coverage, update=update_baseline
     )
-    from reviewer.extract import get_extractor
-    from reviewer.gold import GoldError, load_cases
-    from reviewer.report.eval import coverage_markdown, eval_html, eval_json, eval_markdown, eval_text
+    if coverage:
+        _write_coverage(gold)
+        return
+    assert baseline_path is not None
+    progress = _EvalProgress(shown=extractor is not ExtractorName.rules and sys.stderr.isatty())
+    try:
+        report = run(
+            gold,
+            extractor=extractor.value,
+            gates=gates,
+            baseline=baseline_path,
+            accept_baseline=update_baseline,
+            progress=progress,
+        )
+    except ValueError as exc:  # a bad gold case, gates or baseline file; an unconfigured LLM
+        _fail(str(exc))
+        return
+    finally:
+        progress.close()
+    _write_eval_files(report, out, baseline_path if update_baseline else None)
+    _print_eval(report, out)
+
+
+def _eval_locations(
+    gold_dir: Path | None,
+    gates: Path | None,
+    baseline: Path | None,
+    out: Path | None,
+    *,
+    extractor: str,
+    coverage: bool,
+    update: bool,
+) -> tuple[Path, Path, Path | None, Path]:
+    """The gold set, gates, baseline (None with --coverage) and output folder: as given, else
+    the ones that come with the tool (its checkout's eval/, or a copy inside the package)."""
+    from reviewer.evaluate import bundled_eval_files
 
     bundled = bundled_eval_files()
     if bundled is None and (gold_dir is None or gates is None or baseline is None):
         _fail("no gold set comes with this installation: pass GOLD_DIR, --gates and --baseline")
-        return
     read_only = "comes with the installed tool and is read-only"
     if gold_dir is None:
         assert bundled is not None
@@ -279,99 +307,76 @@ def eval_command(
     if out is None:
         in_checkout = bundled is not None and not bundled.packaged and bundled.root == Path("eval").resolve()
         out = Path("eval/out") if in_checkout else Path("eval-out")
-
-    if coverage:
-        try:
-            cases = load_cases(gold_dir)
-            target = gold_dir / "COVERAGE.md"
-            write_atomically(target, coverage_markdown(cases))
-        except GoldError as exc:
-            _fail(str(exc))
-        except OSError as exc:
-            _fail(f"{gold_dir / 'COVERAGE.md'}: cannot write ({exc.strerror or exc})")
-        typer.echo(_shown(str(gold_dir / "COVERAGE.md")))
-        return
-
-    if baseline is None:
+    if baseline is None and not coverage:
         assert bundled is not None
-        if update_baseline and bundled.packaged:
+        if update and bundled.packaged:
             _fail(f"the baseline {read_only}: pass --baseline FILE to write the new baseline to")
-        baseline_path = bundled.baseline(extractor.value)
-    else:
-        baseline_path = baseline
+        baseline = bundled.baseline(extractor)
+    return gold_dir, gates, baseline, out
+
+
+def _write_coverage(gold_dir: Path) -> None:
+    from reviewer.evaluate import GoldError, load_cases
+    from reviewer.evaluate.coverage import coverage_markdown
+
+    target = gold_dir / "COVERAGE.md"
     try:
-        engine = get_extractor(extractor.value)
-        gate_list = load_gates(gates, extractor.value)
-        old = load_snapshot(baseline_path) if baseline_path.exists() else None
-        if old is not None and old.extractor != extractor.value:
-            raise EvalError(
-                f"{baseline_path}: field extractor: the baseline is for {old.extractor!r}, not {extractor.value!r}"
-            )
-        cases = load_cases(gold_dir)
-    except (GoldError, EvalError, ValueError) as exc:
+        write_atomically(target, coverage_markdown(load_cases(gold_dir)))
+    except GoldError as exc:
         _fail(str(exc))
-        return
+    except OSError as exc:
+        _fail(f"{target}: cannot write ({exc.strerror or exc})")
+    typer.echo(_shown(str(target)))
 
-    fatal: tuple[type[BaseException], ...] = ()
-    if extractor is not ExtractorName.rules:  # a configuration error stops the run: bad input
-        from reviewer.extract.llm import LlmNotConfigured
 
-        fatal = (LlmNotConfigured,)
+class _EvalProgress:
+    """'12/171 cases' on a terminal's stderr while an LLM evaluation runs; a newline at the end."""
 
-    def progress(i: int, result: object) -> None:
-        if extractor is not ExtractorName.rules and sys.stderr.isatty():
-            sys.stderr.write(f"\r{i + 1}/{len(cases)} cases")
+    def __init__(self, *, shown: bool) -> None:
+        self.shown = shown
+        self.started = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.shown:
+            sys.stderr.write(f"\r{done}/{total} cases")
             sys.stderr.flush()
+            self.started = True
 
-    started = time.perf_counter()
-    try:
-        results = run_cases(
-            cases, engine, warmup=extractor is ExtractorName.rules, fatal=fatal, progress=progress
-        )
-    except ValueError as exc:
-        _fail(str(exc))
-        return
-    finally:
-        if extractor is not ExtractorName.rules and sys.stderr.isatty():
+    def close(self) -> None:
+        if self.started:
             sys.stderr.write("\n")
-    elapsed = time.perf_counter() - started
-    current = snapshot(results, compute_metrics(results), extractor=extractor.value)
-    delta = compare(current, old) if old is not None else None
-    reference = old
-    if update_baseline:
+
+
+_EVAL_REPORTS = ("eval.md", "eval.json", "eval.html")
+
+
+def _write_eval_files(report: EvalReport, out: Path, baseline: Path | None) -> None:
+    """The three reports into `out`, and the run as the new baseline when one is given."""
+    from reviewer.evaluate.reports import eval_html, eval_json, eval_markdown
+
+    if baseline is not None:
         try:
-            baseline_path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(baseline_path, current.model_dump_json(indent=2) + "\n")
+            baseline.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(baseline, report.current.model_dump_json(indent=2) + "\n")
         except OSError as exc:
-            _fail(f"{baseline_path}: cannot write ({exc.strerror or exc})")
-        reference = current
-    report = EvalReport(
-        extractor=extractor.value,
-        gold_dir=str(gold_dir),
-        elapsed_s=elapsed,
-        current=current,
-        results=results,
-        baseline_path=str(baseline_path),
-        baseline=old,
-        baseline_updated=update_baseline,
-        delta=delta,
-        gates=evaluate_gates(gate_list, current, reference),
-    )
-    written = {
-        "eval.md": eval_markdown(report),
-        "eval.json": eval_json(report),
-        "eval.html": eval_html(report),
-    }
+            _fail(f"{baseline}: cannot write ({exc.strerror or exc})")
+    renderers = dict(zip(_EVAL_REPORTS, (eval_markdown, eval_json, eval_html), strict=True))
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name, text in written.items():
-            write_atomically(out / name, text)
+        for name, render in renderers.items():
+            write_atomically(out / name, render(report))
     except OSError as exc:
         _fail(f"{out}: cannot write ({exc.strerror or exc})")
+
+
+def _print_eval(report: EvalReport, out: Path) -> None:
+    """The terminal report and where the files are; each failed gate on stderr, and exit 1."""
+    from reviewer.evaluate.reports import eval_text
+
     tty = sys.stdout.isatty()
     width = shutil.get_terminal_size((120, 24)).columns if tty else 120
     sys.stdout.write(eval_text(report, color=tty, width=width))
-    typer.echo(_shown(f"Reports: {', '.join(str(out / name) for name in written)}"))
+    typer.echo(_shown(f"Reports: {', '.join(str(out / name) for name in _EVAL_REPORTS)}"))
     failed = [g for g in report.gates if g.failed]
     for g in failed:
         typer.echo(f"gate failed: {g.gate}: {g.detail}", err=True)

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from reviewer.evaluate.cases import GoldCase
 from reviewer.findings import Findings
-from reviewer.gold import GoldCase
 from reviewer.pipeline import Review
 
 MODELS: dict[str, type[BaseModel]] = {

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from reviewer.cli import app
+from reviewer.evaluate.cases import GoldCase, load_cases
 from reviewer.explain import explain
 from reviewer.extract import get_extractor
 from reviewer.extract.prompt import load_prompt
-from reviewer.gold import GoldCase, load_cases
 from reviewer.pipeline import Review, review, review_with
 
 ROOT = Path(__file__).parent.parent

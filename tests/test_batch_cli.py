@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from reviewer.gold import load_cases
+from reviewer.evaluate.cases import load_cases
 from tests.llm_double import llm_double
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ import pytest
 
 from reviewer.batch import BatchOptions, run_batch
 from reviewer.batch.cache import ExtractionCache
-from reviewer.gold import load_cases
+from reviewer.evaluate.cases import load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,125 +1,37 @@
 """The evaluation harness on hand-made results: checks, metrics with known numbers, evidence
-character F1, baseline comparison, gates, reports, and the generated coverage table."""
+character F1, the metric table, baseline comparison, gates, and `run()` end to end."""
 
 from __future__ import annotations
 
+import shutil
 import tomllib
-from collections.abc import Sequence
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from reviewer.decision import (
-    Criterion,
-    CriterionId,
-    Decision,
-    Edit,
-    Icd10Suggestion,
-    RecommendedCode,
-    Role,
-    Severity,
-    Status,
-    Verdict,
-)
+from reviewer.decision import CriterionId, Status
 from reviewer.evaluate import (
     HARD_GATES,
     METRICS,
-    CaseResult,
     EvalError,
-    EvalReport,
     Gate,
-    assess,
     bundled_eval_files,
     compare,
     compute_metrics,
     evaluate_gates,
     expected_spans,
     load_gates,
+    metric_table,
+    run,
     run_cases,
     scalars,
     snapshot,
 )
-from reviewer.extract import Extraction, Usage
-from reviewer.findings import Evidence, Findings
-from reviewer.gold import Expected, load_cases
-from reviewer.note import Note
-from reviewer.pipeline import ExtractorInfo, Review
-from reviewer.report.eval import coverage_markdown, eval_html, eval_json, eval_markdown, eval_text
+from reviewer.evaluate.cases import load_cases
+from tests.evaluate_results import ALL_MET, VERSIONS, FakeExtractor, N, Q, S, case, expected, five_cases
 
 ROOT = Path(__file__).parent.parent
 GOLD = ROOT / "eval" / "gold"
-ALL_MET = dict.fromkeys(CriterionId, Status.met)
-VERSIONS = {"ruleset": "1.0.0"}
-
-
-def make_review(
-    verdict: Verdict,
-    *,
-    statuses: dict[CriterionId, Status] | None = None,
-    evidence: dict[CriterionId, Sequence[tuple[int, int]]] | None = None,
-    note: str = "",
-    primary: Sequence[str] = (),
-    icd10: Sequence[str] = (),
-    edits: Sequence[str] = (),
-) -> Review:
-    statuses = statuses or ALL_MET
-    evidence = evidence or {}
-    criteria = [
-        Criterion(
-            id=cid,
-            status=statuses.get(cid, Status.met),
-            reason="r",
-            evidence=[Evidence(quote=note[s:e], start=s, end=e) for s, e in evidence.get(cid, [])],
-        )
-        for cid in CriterionId
-    ]
-    decision = Decision(
-        verdict=verdict,
-        summary="s",
-        criteria=criteria,
-        recommended_codes=[RecommendedCode(code=c, role=Role.primary) for c in primary],
-        icd10=[Icd10Suggestion(code=c, title=c, reason="r", billable=True) for c in icd10],
-        edits=[Edit(kind=k, severity=Severity.error, codes=[], message="m") for k in edits],
-        ruleset_version="1.0.0",
-    )
-    return Review(
-        note_id="n",
-        note_sha256="0" * 64,
-        extractor=ExtractorInfo(name="rules"),
-        ruleset_version="1.0.0",
-        findings=Findings(),
-        decision=decision,
-    )
-
-
-def expected(verdict: Verdict, acceptable: Sequence[Verdict] = (), **kw: object) -> Expected:
-    return Expected.model_validate(
-        {
-            "verdict": verdict,
-            "acceptable_verdicts": list(acceptable) or [verdict],
-            "criteria": kw.pop("criteria", ALL_MET),
-            **kw,
-        }
-    )
-
-
-def case(case_id: str, exp: Expected, got: Verdict | None, note: str = "note", **kw: object) -> CaseResult:
-    review = make_review(got, note=note, **kw) if got is not None else None  # type: ignore[arg-type]
-    return assess(case_id, note, exp, review, error=None if review else "RuntimeError: boom", digest=case_id)
-
-
-S, N, Q = Verdict.supported, Verdict.not_supported, Verdict.query
-
-
-def five_cases() -> list[CaseResult]:
-    return [
-        case("a", expected(S), S),  # right
-        case("b", expected(S), Q),  # wrong: too cautious
-        case("c", expected(N), S),  # wrong and unsafe
-        case("d", expected(Q, [Q, N]), N),  # acceptable alternative
-        case("e", expected(Q), Q),  # right
-    ]
 
 
 def test_confusion_matrix_and_per_verdict_precision_recall() -> None:
@@ -326,119 +238,31 @@ def test_gates_semantics_and_the_cases_they_name() -> None:
 def test_every_metric_is_named_and_documented() -> None:
     m = compute_metrics(five_cases())
     values = scalars(m)
-    assert set(values) == set(METRICS)
-    for name, info in METRICS.items():
-        assert info.description.endswith("."), name
+    assert list(values) == list(METRICS)
+    assert [row.name for row in metric_table(m)] == list(METRICS)
+    assert {row.name: row.value for row in metric_table(m)} == values
+    for name, metric in METRICS.items():
+        assert metric.name == name
+        assert metric.definition.endswith("."), name
+        assert metric.direction in ("higher", "lower", "none")
         assert values[name] is None or isinstance(values[name], float)
-    for name, field in type(m).model_fields.items():
-        if name in METRICS:
-            assert field.description, name
+    undocumented = [n for n, f in type(m).model_fields.items() if n in METRICS and not f.description]
+    assert undocumented == []
 
 
-def report_of(results: list[CaseResult]) -> EvalReport:
-    base = snapshot(five_cases(), compute_metrics(five_cases()), extractor="rules", versions=VERSIONS)
-    now = snapshot(results, compute_metrics(results), extractor="rules", versions=VERSIONS)
-    return EvalReport(
-        extractor="rules",
-        gold_dir="eval/gold",
-        elapsed_s=1.0,
-        current=now,
-        results=results,
-        baseline_path="eval/baselines/rules.json",
-        baseline=base,
-        delta=compare(now, base),
-        gates=evaluate_gates([Gate(metric="unsafe", max=0)], now, base),
-    )
-
-
-class Marks(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.marks: list[tuple[int, int, str]] = []
-        self._open: list[list[object]] = []
-        self.refs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        self.refs += [v or "" for k, v in attrs if k in {"href", "src"}]
-        if tag == "mark":
-            self._open.append([int(a["data-start"] or 0), int(a["data-end"] or 0), ""])
-
-    def handle_data(self, data: str) -> None:
-        for m in self._open:
-            m[2] = str(m[2]) + data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "mark":
-            s, e, text = self._open.pop()
-            self.marks.append((int(str(s)), int(str(e)), str(text)))
-
-
-def test_reports_render_failing_cases_and_highlight_at_exact_offsets() -> None:
-    note = 'Fournier\'s <b>gangrene</b> & "fascia" excised.\r\nDone.'
-    exp = expected(N, evidence={"depth": ['"fascia"']})
-    failing = case(
-        "z-1", exp, S, note=note, evidence={CriterionId.depth: [(29, 37)], CriterionId.site: [(0, 10)]}
-    )
-    report = report_of([*five_cases(), failing, case("crashed", expected(Q), None)])
-    md = eval_markdown(report)
-    assert "| metric | value | baseline | change |" in md
-    assert "| **FAIL** | `unsafe <= 0` |" in md and "z-1" in md
-    assert "<" not in md.replace("<=", "")  # plain Markdown, nothing from the note
-    text = eval_text(report)
-    assert (
-        text.startswith("Gold-set evaluation, rules extractor: REGRESSION: unsafe <= 0\n") and "z-1" in text
-    )
-    assert text.splitlines()[1].startswith("Verdict accuracy 42.9%: 4 of 7 cases wrong, 2 unsafe.")
-    assert "PASS" not in md.splitlines()[2] and md.splitlines()[2].startswith("**REGRESSION: unsafe <= 0.**")
-    page = eval_html(report)
-    assert "http://" not in page and "https://" not in page
-    assert "<b>" not in page and "&lt;b&gt;" in page
-    parser = Marks()
-    parser.feed(page)
-    assert not [r for r in parser.refs if not r.startswith("#")]
-    assert parser.marks
-    for s, e, text in parser.marks:
-        assert note[s:e] == text
-    assert {note[s:e] for s, e, _ in parser.marks} == {"Fournier's", '"fascia"'}
-    data = eval_json(report)
-    assert '"id": "z-1"' in data and '"id": "crashed"' in data
-    assert 'id="case-crashed"' in page and "RuntimeError: boom" in page
-
-
-def test_checked_in_coverage_table_is_up_to_date() -> None:
-    path = GOLD / "COVERAGE.md"
-    text = coverage_markdown(load_cases(GOLD))
-    assert path.exists(), f"{path} missing: run `reviewer eval --coverage`"
-    assert path.read_text("utf-8") == text, f"{path} is stale: run `reviewer eval --coverage`"
-
-
-def test_coverage_counts_verdict_by_style_and_branches() -> None:
-    cases = load_cases(GOLD)
-    text = coverage_markdown(cases)
-    assert f"Totals: {len(cases)} cases" in text
-    assert "| style | supported | not_supported | query | total |" in text
-    for c in cases:
-        assert f"| {c.id} | {c.style} |" in text
-    seed = next(c for c in cases if c.branches)
-    assert f"`{seed.branches[0]}`" in text
-
-
-class FakeExtractor:
-    """Finds nothing, spends tokens, and can be told to crash."""
-
-    name = "fake"
-
-    def __init__(self, crash: type[Exception] | None = None) -> None:
-        self.crash = crash
-        self.calls = 0
-
-    def extract(self, note: Note) -> Extraction:
-        self.calls += 1
-        if self.crash is not None:
-            raise self.crash("endpoint down")
-        usage = Usage(prompt_tokens=100, completion_tokens=20, cached_tokens=50, attempts=1)
-        return Extraction(findings=Findings(), extractor="fake", usage=usage)
+def test_the_metric_table_reads_each_metric_from_its_place_in_the_metrics() -> None:
+    m = compute_metrics(five_cases())
+    values = scalars(m)
+    assert values["verdict_accuracy"] == m.verdict_accuracy == pytest.approx(3 / 5)
+    assert values["unsafe"] == 1.0 and values["cases_failed"] == 2.0
+    assert values["verdict_precision.supported"] == m.verdicts["supported"].precision
+    assert values["verdict_recall.query"] == m.verdicts["query"].recall
+    assert values["criterion_accuracy.depth"] == m.criteria["depth"].accuracy
+    assert values["criterion_precision.met"] == m.criteria["all"].by_status["met"].precision
+    assert values["evidence_char_f1"] is None and values["tokens_total"] == 0.0
+    # A baseline written before a metric existed reads as "no value", never as an error.
+    old = m.model_copy(update={"criteria": {}, "verdicts": {}})
+    assert scalars(old)["criterion_accuracy.depth"] is None and scalars(old)["verdict_recall.query"] is None
 
 
 def test_run_cases_reuses_one_extractor_and_counts_tokens() -> None:
@@ -485,3 +309,41 @@ def test_the_bundled_gold_set_is_the_checkout_and_the_wheel_ships_it() -> None:
     assert shipped["eval/gold"] == "reviewer/_eval/gold"
     assert shipped["eval/baselines"] == "reviewer/_eval/baselines"
     assert shipped["eval/gates.yaml"] == "reviewer/_eval/gates.yaml"
+
+
+def test_run_does_a_whole_evaluation_with_one_extractor(tmp_path: Path) -> None:
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    cases = load_cases(GOLD)[:3]
+    for c in cases:
+        assert c.path is not None
+        shutil.copy(c.path, gold / c.path.name)
+    gates = tmp_path / "gates.yaml"
+    gates.write_text("fake:\n  - {metric: errors, max: 0}\n  - {metric: verdict_accuracy, min: baseline}\n")
+    baseline = tmp_path / "fake.json"
+    fake = FakeExtractor()
+    progress: list[tuple[int, int]] = []
+    report = run(gold, gates=gates, baseline=baseline, extractor=fake, progress=lambda *p: progress.append(p))
+    assert fake.calls == 3 and progress == [(1, 3), (2, 3), (3, 3)]
+    assert (
+        report.extractor == "fake" and report.gold_dir == str(gold) and report.baseline_path == str(baseline)
+    )
+    assert [r.id for r in report.results] == [c.id for c in cases]
+    assert report.baseline is None and report.delta is None and not report.baseline_updated
+    assert report.metrics.tokens_total == 360 and report.elapsed_s > 0
+    assert [(g.gate, g.status) for g in report.gates] == [
+        ("unsafe <= 0", "pass"),
+        ("errors <= 0", "pass"),
+        ("verdict_accuracy >= baseline", "fail"),
+    ]
+    accepted = run(gold, gates=gates, baseline=baseline, extractor=fake, accept_baseline=True)
+    assert accepted.baseline_updated and accepted.gates_passed and not baseline.exists()
+    baseline.write_text(accepted.current.model_dump_json(), "utf-8")
+    again = run(gold, gates=gates, baseline=baseline, extractor=fake)
+    assert again.baseline == accepted.current
+    assert again.delta is not None and not again.delta.gold_changed and again.delta.flips == []
+    assert again.gates_passed
+    with pytest.raises(
+        EvalError, match=r"rules\.json: field extractor: the baseline is for 'rules', not 'fake'"
+    ):
+        run(gold, gates=gates, baseline=ROOT / "eval" / "baselines" / "rules.json", extractor=fake)

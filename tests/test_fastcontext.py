@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from reviewer.evaluate.cases import load_cases
 from reviewer.extract import get_extractor
 from reviewer.findings import Assertion
-from reviewer.gold import load_cases
 from reviewer.language import context, fastcontext, spacy_order, tokenizer
 from reviewer.language.lexicon import load_lexicon
 from reviewer.note import Note

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewer.gold import load_cases
+from reviewer.evaluate.cases import load_cases
 from reviewer.language import fastregex
 from reviewer.language.affirmation import clauses, load_rules
 from reviewer.language.fastregex import accelerate

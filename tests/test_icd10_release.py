@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import simple_icd_10_cm as icd
 
-from reviewer.gold import load_cases
+from reviewer.evaluate.cases import load_cases
 from reviewer.rules import icd10_release
 from reviewer.rules.icd10_release import SqliteRelease, build, cache_name, source
 

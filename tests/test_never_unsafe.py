@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewer.decision import Verdict
+from reviewer.evaluate.cases import GoldCase, load_cases
 from reviewer.extract import Extractor, get_extractor
-from reviewer.gold import GoldCase, load_cases
 from reviewer.pipeline import review_with
 from tests.adversarial import Insertion, insert, insertions
 

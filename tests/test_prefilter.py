@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewer.gold import load_cases
+from reviewer.evaluate.cases import load_cases
 from reviewer.language.affirmation import load_rules
 from reviewer.language.lexicon import Target, load_lexicon
 from reviewer.language.prefilter import Prefilter, may_match, required

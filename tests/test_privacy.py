@@ -24,11 +24,11 @@ from eval.privacy.planted_notes import (
     planted_notes,
 )
 from reviewer.cli import app
+from reviewer.evaluate.cases import load_cases
 from reviewer.extract.llm import LlmConfig, is_loopback, restore_quotes
 from reviewer.extract.llm_schema import LlmExtraction, to_findings
 from reviewer.extract.prompt import load_prompt
 from reviewer.findings import Alignment
-from reviewer.gold import load_cases
 from reviewer.guardrails import check
 from reviewer.note import Note
 from reviewer.privacy import MaskedText, mask

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from reviewer.gold import load_cases
+from reviewer.evaluate.cases import load_cases
 from reviewer.pipeline import Review, review
 
 ROOT = Path(__file__).parent.parent

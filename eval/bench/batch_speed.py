@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from reviewer.gold import load_cases  # noqa: E402
+from reviewer.evaluate.cases import load_cases  # noqa: E402
 
 REVIEWER = [sys.executable, "-m", "reviewer"]
 CLAIMS = [["11004"], ["11004", "11043"], [], ["11005"], ["11008"], ["11004x2"], ["11004", "N49.3"], ["11043"]]

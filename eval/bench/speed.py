@@ -146,7 +146,7 @@ def main() -> None:
     logging.disable(logging.WARNING)
 
     from reviewer import review
-    from reviewer.gold import load_cases
+    from reviewer.evaluate.cases import load_cases
 
     notes = [c.note for c in load_cases(GOLD)] + [SAMPLE.read_text("utf-8")]
     lowered = [n.lower() for n in notes]  # what the baselines' case-sensitive patterns read (not timed)

@@ -41,7 +41,7 @@ class Result:
 
 
 def gold_requests() -> list[bytes]:
-    from reviewer.gold import load_cases
+    from reviewer.evaluate.cases import load_cases
 
     bodies = []
     for case in load_cases(GOLD):

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from reviewer.datafile import load_yaml
+
 SCRUBBED_HEADERS = (
     "authorization",
     "api-key",
@@ -80,7 +82,7 @@ class ReadableSerializer:
 
     @staticmethod
     def deserialize(text: str) -> dict[str, Any]:
-        cassette: dict[str, Any] = yaml.safe_load(text) or {}
+        cassette: dict[str, Any] = load_yaml(text) or {}
         for interaction in cassette.get("interactions", []):
             request, response = interaction["request"], interaction["response"]
             if "json_body" in request:

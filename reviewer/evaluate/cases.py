@@ -1,8 +1,10 @@
-"""Gold cases (eval/gold/*.yaml): loading and validation. A malformed case is rejected with
-the file and field named."""
+"""Gold cases (eval/gold/*.yaml): the schema, loading and validation, and the digests that tell
+an edited case from the one a baseline saw. A malformed case is rejected with the file and field
+named."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +62,15 @@ class GoldCase(BaseModel):
     id: str
     title: str
     style: str
-    branches: list[str] = []
+    branches: list[str] = Field(
+        default=[],
+        description="Free-form tags for the coverage table (eval/gold/COVERAGE.md); not decision ids.",
+    )
+    decisions: list[str] = Field(
+        default=[],
+        description="Ids of the ruleset decisions (reviewer/data/ruleset_v1.yaml `decisions`) this case "
+        "exercises; each such decision lists the case among its `cases`.",
+    )
     context: GoldContext = GoldContext()
     note: str = Field(min_length=1)
     expected: Expected
@@ -103,3 +113,18 @@ def load_cases(directory: Path) -> list[GoldCase]:
     if not files:
         raise GoldError(f"{directory}: no gold cases (*.yaml) found")
     return [load_case(p) for p in files]
+
+
+def case_digest(case: GoldCase) -> str:
+    """sha256 of the case file's bytes (of the case's JSON when it has no file)."""
+    if case.path is not None and case.path.is_file():
+        return hashlib.sha256(case.path.read_bytes()).hexdigest()
+    return hashlib.sha256(case.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def gold_fingerprint(digests: dict[str, str]) -> str:
+    """sha256 over the sorted (case id, file sha256) pairs: changes when any case file does."""
+    h = hashlib.sha256()
+    for case_id in sorted(digests):
+        h.update(f"{case_id}\0{digests[case_id]}\n".encode())
+    return h.hexdigest()
