@@ -117,7 +117,7 @@ def extract_checked(extractor: Extractor, note: Note) -> CheckedExtraction:
         ),
         findings=findings,
         parts=parts,
-        warnings=extraction.warnings + part_warnings + warnings,
+        warnings=_note_warnings(note) + extraction.warnings + part_warnings + warnings,
         usage=UsageInfo(**vars(extraction.usage)),
         error=extraction.error,
         prompt_sha256=record.prompt_sha256,
@@ -125,6 +125,17 @@ def extract_checked(extractor: Extractor, note: Note) -> CheckedExtraction:
         masking=record.masking,
         guardrails=trail.guardrail_actions(before, findings),
     )
+
+
+def _note_warnings(note: Note) -> list[str]:
+    """What in the note itself limits the review (ruleset decision run-on-text-is-uncertain)."""
+    run_on = sum(end - start for start, end in note.run_on)
+    if not run_on:
+        return []
+    return [
+        f"{run_on:,} characters of the note have no sentence punctuation: what is negated, planned "
+        "or done there cannot be told apart, so facts read there count as uncertain."
+    ]
 
 
 def _checked_parts(note: Note, extraction: Extraction) -> tuple[Findings, dict[str, Findings], list[str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reviewer.decision import CriterionId, Role, Status, Verdict
 from reviewer.findings import (
     Alignment,
@@ -26,6 +28,8 @@ from reviewer.findings import (
     TechniqueKind,
 )
 from reviewer.inputs.claim import parse_claimed
+from reviewer.note.sentences import MAX_SENTENCE_CHARS
+from reviewer.pipeline import review
 from reviewer.rules.engine import decide
 from tests.helpers import NoteBuilder
 
@@ -304,3 +308,37 @@ def test_male_perineal_drainage_is_a_skin_abscess_code() -> None:
     kw["layers"] = []
     assert [c.code for c in decide(Findings(**kw), sex=Sex.male).recommended_codes] == ["10060"]
     assert [c.code for c in decide(Findings(**kw), sex=Sex.female).recommended_codes] == ["56405"]
+
+
+DOUBTED = [
+    "DESCRIPTION: The necrotic scrotal skin and dartos fascia were possibly debrided.",
+    "DESCRIPTION: Necrotic scrotal skin and dartos fascia debrided?",
+    "DESCRIPTION: Incision and drainage of the scrotum. Debridement of the necrotic dartos fascia may "
+    "have been done by the resident, unclear.",
+    "DESCRIPTION: scrotum prepped and draped necrotic skin and dartos fascia were excised sharply with "
+    "scissors and cautery the testes were inspected and viable irrigated with saline packed with dakins "
+    "gauze to the recovery room stable estimated blood loss fifty milliliters specimens to pathology "
+    "cultures sent patient tolerated well the wound will be rechecked in the morning by the team on call "
+    "dressing changes twice daily and antibiotics per infectious disease recommendations continue the "
+    "family was updated at the bedside by the attending surgeon and all questions were answered the "
+    "nursing staff will keep the foley catheter in place until the next operation",
+]
+
+
+@pytest.mark.parametrize("description", DOUBTED, ids=["possibly", "question-mark", "may-have-been", "run-on"])
+def test_a_debridement_named_but_not_clearly_done_is_queried_never_called_absent(description: str) -> None:
+    """Ruleset decision doubted-debridement: "possibly debrided", "debrided?", run-on text.
+    The excisional criterion is unclear (a query), neither met nor "no debridement"."""
+    r = review("POSTOPERATIVE DIAGNOSIS: Fournier's gangrene of the scrotum.\n" + description + "\n")
+    c3 = next(c for c in r.decision.criteria if c.id.value == "excisional")
+    assert c3.status.value == "unclear", c3.reason
+    assert "not say clearly" in c3.reason
+    assert r.decision.verdict.value == "query"
+
+
+def test_unpunctuated_text_is_named_in_the_warnings() -> None:
+    assert len(DOUBTED[3]) > MAX_SENTENCE_CHARS  # the run-on example is longer than any sentence
+    r = review("POSTOPERATIVE DIAGNOSIS: Fournier's gangrene.\nDESCRIPTION: " + DOUBTED[3] + "\n")
+    assert any("no sentence punctuation" in w for w in r.warnings)
+    clean = review("POSTOPERATIVE DIAGNOSIS: Fournier's gangrene.\nDESCRIPTION: Scrotal skin excised.\n")
+    assert not any("punctuation" in w for w in clean.warnings)

@@ -217,6 +217,13 @@ def excisional(facts: Facts) -> Criterion:
             f"Debridement is documented ({quotes(unspecified)}) with no word on how the tissue was removed."
         )
         return Criterion(id=cid, status=Status.unclear, reason=reason, evidence=evidence_of(unspecified))
+    doubted = facts.doubted_techniques
+    if doubted:
+        reason = (
+            f"Debridement is named ({quotes(doubted)}) but the note does not say clearly that it was "
+            "done at this operation."
+        )
+        return Criterion(id=cid, status=Status.unclear, reason=reason, evidence=evidence_of(doubted))
     other = [_NON_EXCISIONAL[k] for k in _NON_EXCISIONAL if k in kinds]
     if other:
         reason = f"Only non-excisional care is documented: {', '.join(other)}."

@@ -27,6 +27,7 @@ from reviewer.findings import (
     Site,
     SiteRole,
     Technique,
+    TechniqueKind,
 )
 from reviewer.language.sections import NARRATIVE, NOT_TODAY, OPERATIVE, TECHNIQUE
 
@@ -174,6 +175,20 @@ class Facts:
     def techniques(self) -> list[Technique]:
         """Present techniques told as today's (the narrative, or a progress note's S:)."""
         return [t for t in present(self.findings.techniques) if t.evidence.section in TECHNIQUE]
+
+    @cached_property
+    def doubted_techniques(self) -> list[Technique]:
+        """Debridements the note names as today's but without saying clearly they were done
+        ("possibly debrided", "debridement?", run-on text with no punctuation to tie a "not" to
+        its verb): a query, never "no debridement" (ruleset decision doubted-debridement)."""
+        return [
+            t
+            for t in self.findings.techniques
+            if usable(t)
+            and t.assertion is Assertion.possible
+            and t.evidence.section in TECHNIQUE
+            and t.kind in (TechniqueKind.excisional, TechniqueKind.debridement_unspecified)
+        ]
 
     @cached_property
     def procedural_techniques(self) -> list[Technique]:
