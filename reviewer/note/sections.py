@@ -181,6 +181,14 @@ _CANDIDATE = re.compile(
     r"(?P<h>[a-z][a-z0-9 /&()'-]{1,58}?)[ \t]*:(?!//)"
 )
 _GUARDED = frozenset({"history", "family_history", "risks"})
+# A negative answer or a checkbox after a form's question, on its line or the next: "Findings of
+# necrotizing fasciitis: absent", "Evidence of NSTI: [ ] yes [x] no". A label answered like this
+# is a question, not a section header: its terms stay with their answer (ruleset decision
+# affirmed-today). A positive answer ("... : present") keeps the header, as before.
+_BARE_ANSWER = re.compile(
+    r"[ \t]*(?:\n[ \t]*)?(?:no|n|none|nil|absent|negative|neg|not (?:seen|present|found|identified)|"
+    r"[\[(] *[x\u2713\u2714v ]? *[\])][^\n]*)[ \t]*[.;]?[ \t]*(?:\n|$)"
+)
 _CAPS_LINE = re.compile(r"(?m)^[ \t]*(?P<h>[A-Z][A-Z /&()'-]{2,58}[A-Z)])[ \t]*$")
 
 
@@ -217,7 +225,7 @@ def _with_keyword_headers(
         if m.group("sep") and not upper:
             continue  # flat exports and run-on text: only headers in capitals
         name = lex.by_keyword(header)
-        if name is None:
+        if name is None or _BARE_ANSWER.match(norm, m.end()):
             continue
         i = bisect_right([h[0] for h in merged], start - 1) - 1
         enclosing = merged[i][2] if i >= 0 else "body"
