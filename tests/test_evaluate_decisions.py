@@ -22,20 +22,9 @@ from reviewer.rules.ruleset import PolicyDecision
 GOLD = Path(__file__).parent.parent / "eval" / "gold"
 CASES = load_cases(GOLD)
 DECISIONS = ruleset_decisions()
-# Decisions the ruleset takes that no gold case exercises yet: each fails the test below until
-# a case is added (strict: the marker must go once one is).
-AWAITING_A_CASE = {"run-on-text-is-uncertain": "no gold case with run-on text yet"}
 
 
-@pytest.mark.parametrize(
-    "decision",
-    [
-        pytest.param(d, id=d.id, marks=[pytest.mark.xfail(strict=True, reason=AWAITING_A_CASE[d.id])])
-        if d.id in AWAITING_A_CASE
-        else pytest.param(d, id=d.id)
-        for d in DECISIONS
-    ],
-)
+@pytest.mark.parametrize("decision", DECISIONS, ids=[d.id for d in DECISIONS])
 def test_every_decision_has_a_gold_case(decision: PolicyDecision) -> None:
     assert decisions_without_cases([decision]) == []
     assert [c.id for c in CASES if decision.id in c.decisions]

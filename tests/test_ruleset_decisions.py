@@ -21,11 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "eval" / "gold"
 DECISIONS = load_ruleset().decisions
 
+
 # Decisions no gold case shows yet. Listed here the suite stays green while the case is written;
 # the test for a listed decision fails (strict xfail) as soon as the decision names a case.
-AWAITING_GOLD_CASE = {"run-on-text-is-uncertain"}
-
-
 def by_id(decision: PolicyDecision) -> str:
     return decision.id
 
@@ -129,21 +127,9 @@ def test_decision_ids_are_unique() -> None:
     assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
 
 
-@pytest.mark.parametrize(
-    "decision",
-    [
-        pytest.param(d, marks=pytest.mark.xfail(strict=True, reason="awaiting a gold case"), id=d.id)
-        if d.id in AWAITING_GOLD_CASE
-        else pytest.param(d, id=d.id)
-        for d in DECISIONS
-    ],
-)
+@pytest.mark.parametrize("decision", DECISIONS, ids=by_id)
 def test_every_decision_names_gold_cases_that_exist(decision: PolicyDecision) -> None:
     assert missing_cases(decision) == []
-
-
-def test_decisions_awaiting_a_gold_case_are_decisions() -> None:
-    assert AWAITING_GOLD_CASE - {d.id for d in DECISIONS} == set()
 
 
 @pytest.mark.parametrize("decision", DECISIONS, ids=by_id)
