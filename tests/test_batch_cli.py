@@ -313,3 +313,11 @@ def test_llm_path_budget_stop_resume_and_cache(tmp_path: Path, monkeypatch: pyte
         # Another output folder sharing the cache: the same batch again, still no LLM call.
         other = run_batch(options(out=tmp_path / "out2", cache=out / "cache.sqlite"))
         assert other.tally.from_cache == len(notes) and server.requests == len(notes)
+
+
+def test_the_resume_command_is_the_same_command_without_fresh() -> None:
+    from reviewer.batch.runner import resume_command
+
+    args = ["notes dir", "--out", "out", "--fresh", "--workers", "2"]
+    assert resume_command(args) == "reviewer batch 'notes dir' --out out --workers 2"
+    assert resume_command(["in.csv", "--out", "o"]) == "reviewer batch in.csv --out o"
