@@ -1,5 +1,7 @@
-"""The command line: `reviewer check`, `reviewer schemas`. Errors are one line on stderr with a
-non-zero exit; a traceback is shown only with REVIEWER_DEBUG=1."""
+"""The command line: typer wiring of the verbs (check, batch, serve, mask, explain, eval, schemas);
+what they do lives in the packages. Most of its length is the verbs' options, declared here with
+their help. Errors are one line on stderr with a non-zero exit; a traceback is shown only with
+REVIEWER_DEBUG=1."""
 
 # Over 500 lines because it holds one typer command per verb with its options; each verb's work
 # lives in its own package (pipeline, evaluate, batch, web). Split it once the verbs being added settle.
@@ -11,15 +13,17 @@ import shutil
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from reviewer.inputs import NoteInputError, read_document
+from reviewer.terminal import MIN_WIDTH, text_width
 
 if TYPE_CHECKING:
     from reviewer.evaluate import EvalReport
     from reviewer.extract import Extractor
+    from reviewer.pipeline import Review
 
 app = typer.Typer(
     add_completion=False,
@@ -42,7 +46,7 @@ class ExtractorName(StrEnum):
     hybrid = "hybrid"
 
 
-def _fail(message: str, status: int = 2) -> None:
+def _fail(message: str, status: int = 2) -> NoReturn:
     typer.echo(f"reviewer: error: {_shown(message)}", err=True)
     raise typer.Exit(status)
 
@@ -79,76 +83,114 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+NoteFileArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="NOTE_FILE|-",
+        help="Note file (.txt, .rtf, .docx, .pdf, FHIR JSON, HL7 v2), or - for stdin.",
+    ),
+]
+SexOption = Annotated[
+    str | None, typer.Option("--sex", help="Patient sex: M or F (default: from the message, if it says).")
+]
+ClaimedOption = Annotated[
+    str | None,
+    typer.Option("--claimed", help="Claimed codes, comma-separated, e.g. 11004,11042-XS,N49.3"),
+]
+ExtractorOption = Annotated[ExtractorName, typer.Option("--extractor", help="How findings are extracted.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+ReportFileOption = Annotated[
+    Path | None, typer.Option("--out", help="Write the report to this file instead of stdout.")
+]
+NoteIdOption = Annotated[str | None, typer.Option("--id", help="Note id to put in the review.")]
+WidthOption = Annotated[
+    int | None,
+    typer.Option(
+        "--width",
+        min=MIN_WIDTH,
+        max=400,
+        help="Text report width in columns (default: the terminal's, at most 120; 80 when piped).",
+    ),
+]
+MaskPhiOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--mask-phi/--no-mask-phi",
+        help="Mask identifiers before the note is sent to the LLM "
+        "(default: on unless the endpoint is on the loopback; REVIEWER_LLM_MASK_PHI).",
+    ),
+]
+
+
 @app.command()
 def check(
-    note_file: Annotated[
-        str,
-        typer.Argument(
-            metavar="NOTE_FILE|-",
-            help="Note file (.txt, .rtf, .docx, .pdf, FHIR JSON, HL7 v2), or - for stdin.",
-        ),
-    ],
-    sex: Annotated[
-        str | None, typer.Option("--sex", help="Patient sex: M or F (default: from the message, if it says).")
-    ] = None,
-    claimed: Annotated[
-        str | None,
-        typer.Option("--claimed", help="Claimed codes, comma-separated, e.g. 11004,11042-XS,N49.3"),
-    ] = None,
-    extractor: Annotated[ExtractorName, typer.Option("--extractor", help="How findings are extracted.")] = (
-        ExtractorName.rules
-    ),
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write the report to this file instead of stdout.")
-    ] = None,
-    note_id: Annotated[str | None, typer.Option("--id", help="Note id to put in the review.")] = None,
-    width: Annotated[
-        int | None,
-        typer.Option(
-            "--width",
-            min=MIN_WIDTH,
-            max=400,
-            help="Text report width in columns (default: the terminal's, at most 120; 80 when piped).",
-        ),
-    ] = None,
-    mask_phi: Annotated[
-        bool | None,
-        typer.Option(
-            "--mask-phi/--no-mask-phi",
-            help="Mask identifiers before the note is sent to the LLM "
-            "(default: on unless the endpoint is on the loopback; REVIEWER_LLM_MASK_PHI).",
-        ),
-    ] = None,
+    note_file: NoteFileArgument,
+    sex: SexOption = None,
+    claimed: ClaimedOption = None,
+    extractor: ExtractorOption = ExtractorName.rules,
+    output_format: FormatOption = OutputFormat.text,
+    out: ReportFileOption = None,
+    note_id: NoteIdOption = None,
+    width: WidthOption = None,
+    mask_phi: MaskPhiOption = None,
 ) -> None:
     """Review one note: verdict about CPT 11004, criteria with evidence, codes, ICD-10, queries, edits."""
+    from reviewer.report import render
+
+    text, result = _review_note_file(
+        note_file,
+        sex=sex,
+        claimed_codes=_split_codes(claimed),
+        extractor=extractor,
+        mask_phi=mask_phi,
+        note_id=note_id or (Path(note_file).stem if note_file != "-" else None),
+    )
+    to_terminal = out is None and sys.stdout.isatty()
+    rendered = render(
+        result,
+        text,
+        output_format.value,
+        color=to_terminal and not os.environ.get("NO_COLOR"),
+        width=text_width(width, to_terminal=to_terminal),
+    )
+    _write_report(rendered, out)
+    if result.error:
+        # The review is still printed (verdict `query`), but the run failed: say so and exit 3.
+        _fail(result.error, status=3)
+
+
+def _review_note_file(
+    note_file: str,
+    *,
+    sex: str | None,
+    claimed_codes: list[str],
+    extractor: ExtractorName,
+    mask_phi: bool | None,
+    note_id: str | None,
+) -> tuple[str, Review]:
+    """The note's text and its review, with what reading the file found among the warnings.
+    Bad input (a file, an option, the LLM configuration) is a one-line error."""
     from reviewer.pipeline import review_with
 
     try:
         document = read_document(note_file)
-        text, input_warnings = document.text, document.warnings + document.context_notes(sex)
         result = review_with(
             _extractor(extractor, mask_phi),
-            text,
+            document.text,
             sex=sex if sex is not None else document.sex,
-            claimed_codes=_split_codes(claimed),
-            note_id=note_id or (Path(note_file).stem if note_file != "-" else None),
+            claimed_codes=claimed_codes,
+            note_id=note_id,
         )
     except (NoteInputError, ValueError) as exc:
         _fail(str(exc))
-        return
+    input_warnings = document.warnings + document.context_notes(sex)
     if input_warnings:
         result = result.model_copy(update={"warnings": input_warnings + result.warnings})
-    to_terminal = out is None and sys.stdout.isatty()
-    rendered = _render(
-        result,
-        text,
-        output_format,
-        color=to_terminal and not os.environ.get("NO_COLOR"),
-        width=text_width(width, to_terminal=to_terminal),
-    )
+    return document.text, result
+
+
+def _write_report(rendered: str, out: Path | None) -> None:
+    """To `out` (atomically), else to stdout, ending with one newline."""
     if out is not None:
         try:
             write_atomically(out, rendered)
@@ -156,38 +198,6 @@ def check(
             _fail(f"{out}: cannot write ({exc.strerror or exc})")
     else:
         sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
-    if result.error:
-        # The review is still printed (verdict `query`), but the run failed: say so and exit 3.
-        _fail(result.error, status=3)
-
-
-MIN_WIDTH = 40
-MAX_TERMINAL_WIDTH = 120  # wider lines are hard to read, however wide the terminal
-
-
-def text_width(requested: int | None, *, to_terminal: bool) -> int:
-    """The text report's width: as asked; else the terminal's (capped); else 80 (a pipe, a file)."""
-    if requested is not None:
-        return requested
-    if to_terminal:
-        columns = shutil.get_terminal_size((80, 24)).columns
-        return max(MIN_WIDTH, min(columns, MAX_TERMINAL_WIDTH))
-    return 80
-
-
-def _render(result: object, text: str, output_format: OutputFormat, *, color: bool, width: int) -> str:
-    from reviewer.pipeline import Review
-
-    assert isinstance(result, Review)
-    if output_format is OutputFormat.json:
-        return result.model_dump_json()
-    if output_format is OutputFormat.html:
-        from reviewer.report import render_html
-
-        return render_html(result, text)
-    from reviewer.report import render_text
-
-    return render_text(result, text, color=color, width=width)
 
 
 @app.command()
@@ -441,51 +451,16 @@ def serve(
     ] = 120.0,
 ) -> None:
     """Serve the coder's page and the JSON API (POST /api/review; docs at /docs)."""
-    import ipaddress
+    from reviewer.web import serve as server
 
-    import uvicorn
-
-    from reviewer.web.app import check_llm_config
-
-    if root_path and not root_path.startswith("/"):
-        _fail(f"--root-path must start with '/', not {root_path!r}")
     try:
-        check_llm_config()
+        server.check_options(root_path)
     except ValueError as exc:
         _fail(str(exc))
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost"
-    if not loopback:
-        typer.echo(
-            f"reviewer: warning: listening on {host}: anyone who can reach this port can send notes; "
-            "serve it behind the hospital's reverse proxy (TLS and sign-on)",
-            err=True,
-        )
-    os.environ["REVIEWER_SERVE_TIMEOUT"] = str(timeout)
-    uvicorn.run(
-        "reviewer.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        root_path=root_path.rstrip("/"),
-        workers=workers,
-        server_header=False,
-        date_header=False,
-        log_config=_serve_log_config(),
-    )
-
-
-def _serve_log_config() -> dict[str, object]:
-    """uvicorn's logging, plus the app's own logger (errors by type only, never note text)."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config: dict[str, object] = {**LOGGING_CONFIG}
-    loggers = dict(LOGGING_CONFIG["loggers"])
-    loggers["reviewer"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    config["loggers"] = loggers
-    return config
+    warning = server.exposure_warning(host)
+    if warning:
+        typer.echo(f"reviewer: warning: {warning}", err=True)
+    server.run(host=host, port=port, root_path=root_path, workers=workers, timeout=timeout)
 
 
 def _extractor(name: ExtractorName, mask_phi: bool | None) -> Extractor:
@@ -516,34 +491,22 @@ def mask(
 
     The messages are built by the configured LLM extractor's own code (prompt version and all);
     masking is applied here whatever the endpoint, so a privacy officer sees what leaves."""
-    import json
-
     from reviewer.extract.prompt import load_prompt
     from reviewer.privacy import mask as mask_note
+    from reviewer.privacy.outgoing import FORMATS, outgoing_text
 
-    if output_format not in ("text", "json"):
+    if output_format not in FORMATS:
         _fail(f"--format must be text or json, not {output_format!r}")
     try:
-        text = read_document(note_file).text
-        masked = mask_note(text)
+        masked = mask_note(read_document(note_file).text)
     except NoteInputError as exc:
         _fail(str(exc))
-        return
     except ImportError as exc:
         _fail(f"masking needs presidio-analyzer: pip install 'op-note-reviewer[llm]' ({exc.name} is missing)")
-        return
     prompt = load_prompt()
-    messages = prompt.messages(masked.text)
-    if output_format == "json":
-        body = {"prompt_version": prompt.version, "masked": masked.counts(), "messages": messages}
-        out = json.dumps(masked.text if note_only else body, ensure_ascii=False, indent=1)
-    elif note_only:
-        out = masked.text
-    else:
-        counts = ", ".join(f"{k} {v}" for k, v in masked.counts().items()) or "none"
-        parts = [f"# prompt {prompt.version}; identifiers masked: {counts}"]
-        parts += [f"--- {m['role']} ---\n{m['content']}" for m in messages]
-        out = "\n".join(parts)
+    out = outgoing_text(
+        masked, prompt.version, prompt.messages(masked.text), output_format=output_format, note_only=note_only
+    )
     sys.stdout.write(out if out.endswith("\n") else out + "\n")
 
 
@@ -555,23 +518,13 @@ def explain(
 ) -> None:
     """Re-run the rule layer on a stored review's findings, tell the decision path in words, and
     say whether it matches the stored decision (exit 1 when it does not)."""
-    from pydantic import ValidationError
-
     from reviewer.explain import explain as explain_review
-    from reviewer.pipeline import Review
+    from reviewer.explain import read_review
 
     try:
-        data = review_file.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{review_file}: cannot read ({getattr(exc, 'strerror', None) or exc})")
-        return
-    try:
-        stored = Review.model_validate_json(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "(review)"
-        _fail(f"{review_file}: not a Review: {where}: {err['msg']}")
-        return
+        stored = read_review(review_file)
+    except ValueError as exc:
+        _fail(str(exc))
     result = explain_review(stored)
     sys.stdout.write(result.text)
     if not result.matches:
@@ -583,78 +536,89 @@ class BatchEngine(StrEnum):
     ray = "ray"
 
 
+BatchInputArgument = Annotated[
+    Path,
+    typer.Argument(metavar="INPUT", help="A folder of .txt notes, a .jsonl or a .csv (id, text, ...)."),
+]
+BatchOutOption = Annotated[
+    Path, typer.Option("--out", help="Output folder (results.jsonl, summary.csv, report.html).")
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="Worker processes (default: all cores; Ray: actors)."),
+]
+EngineOption = Annotated[
+    BatchEngine,
+    typer.Option("--engine", help="local, or ray (Ray Data: pip install 'op-note-reviewer[ray]')."),
+]
+CacheOption = Annotated[
+    Path | None, typer.Option("--cache", help="SQLite cache of extractions (default: OUT/cache.sqlite).")
+]
+ConcurrencyOption = Annotated[int, typer.Option("--concurrency", min=1, help="LLM calls in flight at once.")]
+RpmOption = Annotated[
+    float | None,
+    typer.Option("--requests-per-minute", "--rpm", min=1, help="LLM requests per minute, at most."),
+]
+TpmOption = Annotated[
+    float | None,
+    typer.Option("--tokens-per-minute", "--tpm", min=1, help="LLM tokens per minute, at most."),
+]
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option("--max-cost", min=0, help="Stop (resumably) once LLM spend reaches this, in USD."),
+]
+MaxTokensOption = Annotated[
+    int | None,
+    typer.Option("--max-tokens", min=1, help="Stop (resumably) once this many LLM tokens are used."),
+]
+PriceInputOption = Annotated[
+    float | None,
+    typer.Option(
+        "--price-input", min=0, envvar="REVIEWER_PRICE_INPUT", help="USD per million prompt tokens."
+    ),
+]
+PriceOutputOption = Annotated[
+    float | None,
+    typer.Option(
+        "--price-output", min=0, envvar="REVIEWER_PRICE_OUTPUT", help="USD per million completion tokens."
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="Ray cluster address (default: RAY_ADDRESS, else local)."),
+]
+FreshOption = Annotated[
+    bool, typer.Option("--fresh", help="Start OUT again instead of resuming (keeps the cache).")
+]
+
+
 @app.command("batch")
 def batch_command(
-    input_path: Annotated[
-        Path,
-        typer.Argument(metavar="INPUT", help="A folder of .txt notes, a .jsonl or a .csv (id, text, ...)."),
-    ],
-    out: Annotated[
-        Path, typer.Option("--out", help="Output folder (results.jsonl, summary.csv, report.html).")
-    ],
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", min=1, help="Worker processes (default: all cores; Ray: actors)."),
-    ] = None,
-    engine: Annotated[
-        BatchEngine,
-        typer.Option("--engine", help="local, or ray (Ray Data: pip install 'op-note-reviewer[ray]')."),
-    ] = BatchEngine.local,
-    cache: Annotated[
-        Path | None, typer.Option("--cache", help="SQLite cache of extractions (default: OUT/cache.sqlite).")
-    ] = None,
-    extractor: Annotated[ExtractorName, typer.Option("--extractor", help="How findings are extracted.")] = (
-        ExtractorName.rules
-    ),
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, help="LLM calls in flight at once.")
-    ] = 8,
-    rpm: Annotated[
-        float | None,
-        typer.Option("--requests-per-minute", "--rpm", min=1, help="LLM requests per minute, at most."),
-    ] = None,
-    tpm: Annotated[
-        float | None,
-        typer.Option("--tokens-per-minute", "--tpm", min=1, help="LLM tokens per minute, at most."),
-    ] = None,
-    max_cost: Annotated[
-        float | None,
-        typer.Option("--max-cost", min=0, help="Stop (resumably) once LLM spend reaches this, in USD."),
-    ] = None,
-    max_tokens: Annotated[
-        int | None,
-        typer.Option("--max-tokens", min=1, help="Stop (resumably) once this many LLM tokens are used."),
-    ] = None,
-    price_input: Annotated[
-        float | None,
-        typer.Option(
-            "--price-input", min=0, envvar="REVIEWER_PRICE_INPUT", help="USD per million prompt tokens."
-        ),
-    ] = None,
-    price_output: Annotated[
-        float | None,
-        typer.Option(
-            "--price-output", min=0, envvar="REVIEWER_PRICE_OUTPUT", help="USD per million completion tokens."
-        ),
-    ] = None,
-    ray_address: Annotated[
-        str | None,
-        typer.Option("--ray-address", help="Ray cluster address (default: RAY_ADDRESS, else local)."),
-    ] = None,
-    fresh: Annotated[
-        bool, typer.Option("--fresh", help="Start OUT again instead of resuming (keeps the cache).")
-    ] = False,
+    input_path: BatchInputArgument,
+    out: BatchOutOption,
+    workers: WorkersOption = None,
+    engine: EngineOption = BatchEngine.local,
+    cache: CacheOption = None,
+    extractor: ExtractorOption = ExtractorName.rules,
+    concurrency: ConcurrencyOption = 8,
+    rpm: RpmOption = None,
+    tpm: TpmOption = None,
+    max_cost: MaxCostOption = None,
+    max_tokens: MaxTokensOption = None,
+    price_input: PriceInputOption = None,
+    price_output: PriceOutputOption = None,
+    ray_address: RayAddressOption = None,
+    fresh: FreshOption = False,
 ) -> None:
     """Review many notes against their intended claims: a ranked worklist of the claims at risk.
 
     Re-running the same command resumes. Exit status: 0 every note reviewed; 1 some rows failed
     (see their reason in summary.csv); 2 bad input; 4 stopped by --max-cost/--max-tokens
     (resumable); 130 interrupted (resumable)."""
-    import shlex
-
     from reviewer.batch import BatchOptions, run_batch
     from reviewer.batch.local import LlmLimits
     from reviewer.batch.progress import Prices
+    from reviewer.batch.runner import resume_command
     from reviewer.batch.summary import print_summary
 
     options = BatchOptions(
@@ -670,13 +634,12 @@ def batch_command(
         max_tokens=max_tokens,
         ray_address=ray_address,
         fresh=fresh,
-        command=shlex.join(["reviewer", "batch", *[a for a in sys.argv[2:] if a != "--fresh"]]),
+        command=resume_command(sys.argv[2:]),
     )
     try:
         run = run_batch(options)
     except (ValueError, OSError) as exc:
         _fail(str(exc))
-        return
     print_summary(run, options)
     if run.exit_code:
         raise typer.Exit(run.exit_code)

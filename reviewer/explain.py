@@ -4,6 +4,7 @@ the decision path is told in words, and the new decision is compared with the st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from reviewer.decision import Decision, Status, Verdict
 from reviewer.findings import Alignment, Evidence, Sex
@@ -26,6 +27,23 @@ class Explanation:
     matches: bool
     differences: list[str]  # decision fields that differ from the stored decision
     text: str
+
+
+def read_review(path: Path) -> Review:
+    """A Review as `reviewer check --format json` wrote it; ValueError (one line) when the file
+    cannot be read or is not a Review."""
+    from pydantic import ValidationError
+
+    try:
+        data = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        return Review.model_validate_json(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(review)"
+        raise ValueError(f"{path}: not a Review: {where}: {err['msg']}") from None
 
 
 def rederive(review: Review) -> Decision:

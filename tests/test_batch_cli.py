@@ -313,3 +313,47 @@ def test_llm_path_budget_stop_resume_and_cache(tmp_path: Path, monkeypatch: pyte
         # Another output folder sharing the cache: the same batch again, still no LLM call.
         other = run_batch(options(out=tmp_path / "out2", cache=out / "cache.sqlite"))
         assert other.tally.from_cache == len(notes) and server.requests == len(notes)
+
+
+def test_the_resume_command_is_the_same_command_without_fresh() -> None:
+    from reviewer.batch.runner import resume_command
+
+    args = ["notes dir", "--out", "out", "--fresh", "--workers", "2"]
+    assert resume_command(args) == "reviewer batch 'notes dir' --out out --workers 2"
+    assert resume_command(["in.csv", "--out", "o"]) == "reviewer batch in.csv --out o"
+
+
+def test_ctrl_c_on_the_llm_path_finishes_the_calls_in_flight_and_records_them(tmp_path: Path) -> None:
+    source = tmp_path / "notes.jsonl"
+    n = 40
+    with source.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"c{i:02d}", "text": SEED + f"\nAddendum {i}.", "sex": "M"}) + "\n")
+    out = tmp_path / "out"
+    results = out / "results.jsonl"
+    with llm_double(latency=0.2) as server:
+        llm = {"REVIEWER_LLM_BASE_URL": server.base_url, "REVIEWER_LLM_MODEL": "double"}
+        proc = subprocess.Popen(
+            [*REVIEWER, "batch", str(source), "--out", str(out), "--extractor", "llm", "--concurrency", "2"],
+            cwd=ROOT,
+            env=env(**llm),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (
+            results.exists() and results.read_bytes().count(b"\n") >= 2
+        ):
+            time.sleep(0.01)
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+        recorded = lines(results)
+        requests = server.requests
+    assert proc.returncode == 130, stderr
+    assert "stopping: finishing the LLM calls in flight (Ctrl-C again to abandon them)" in stderr
+    assert "Interrupted. Every finished note is saved" in stdout and "Traceback" not in stderr
+    # Every call made (and paid for) is in results.jsonl; the rest is left for the resume.
+    assert 2 <= len(recorded) == requests < n
+    assert all(r["status"] == "ok" for r in recorded)

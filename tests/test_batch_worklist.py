@@ -11,7 +11,9 @@ from reviewer.batch.cache import from_bytes, to_bytes
 from reviewer.batch.fees import load_fees
 from reviewer.batch.work import WorkerSetup, prepare, review_task
 from reviewer.batch.worklist import (
+    FINDINGS,
     FindingKind,
+    Found,
     Risk,
     classify,
     item_from_json,
@@ -19,7 +21,7 @@ from reviewer.batch.worklist import (
     make_item,
     query_text,
 )
-from reviewer.decision import Edit, Severity
+from reviewer.decision import Edit, RecommendedCode, Role, Severity
 from reviewer.extract.rules import RulesExtractor
 from reviewer.note import Note
 from reviewer.pipeline import decide_checked, extract_checked
@@ -98,6 +100,39 @@ def test_edit_kinds_the_rule_layer_adds_are_classified() -> None:
     assert with_edit("separate_site_not_documented", ["11004", "11043"]) is FindingKind.bundled
     assert with_edit("sex_contradicts_note", []) is FindingKind.sex_conflict
     assert with_edit("something_new", ["11004"]) is FindingKind.other_edit
+
+
+def test_what_each_claim_edit_puts_at_stake() -> None:
+    base = review(SEED, sex="M", claimed_codes=["11004"])
+
+    def found(edit: Edit, claimed: list[str], recommended: list[RecommendedCode] | None = None) -> Found:
+        update: dict[str, object] = {"edits": [edit]}
+        if recommended is not None:
+            update["recommended_codes"] = recommended
+        decision = base.decision.model_copy(update=update)
+        return classify(base.model_copy(update={"decision": decision}), claimed, FEES)[0]
+
+    def edit(kind: str, codes: list[str], severity: Severity = Severity.error) -> Edit:
+        return Edit(kind=kind, severity=severity, codes=codes, message="m")
+
+    # An invalid or sex-conflicting diagnosis rejects the whole claim; an invalid procedure, its line.
+    assert found(edit("icd10_not_billable", ["N49"]), ["11004", "N49"]).dollars == VALUE_11004
+    assert found(edit("sex_conflict", ["N76.82"]), ["11004", "N76.82"]).dollars == VALUE_11004
+    assert found(edit("unknown_code", ["11004"]), ["11004"]).dollars == VALUE_11004
+    # An edit the worklist does not know: low risk when it is only information.
+    assert found(edit("something_new", [], Severity.info), ["11004"]).risk is Risk.low
+    assert found(edit("something_new", []), ["11004"]).risk is FINDINGS[FindingKind.other_edit].risk
+    # A pair edit whose bypass modifier is claimed and whose separate site the review documents:
+    # nothing to act on; without that documentation, the bundled code is at stake.
+    pair = edit("ptp_modifier_required", ["11004", "11043"], Severity.info)
+    separate = [
+        RecommendedCode(code="11004", role=Role.primary),
+        RecommendedCode(code="11043", modifiers=["XS"], role=Role.additional),
+    ]
+    assert found(pair, ["11004", "11043-XS"], separate).kind is FindingKind.no_action
+    bundled = found(pair, ["11004", "11043-XS"], [RecommendedCode(code="11004", role=Role.primary)])
+    assert bundled.kind is FindingKind.bundled and bundled.dollars == FEES.dollars("11043")
+    assert bundled.reason.endswith("The review found no separate site documented for it.")
 
 
 def test_a_query_verdict_asks_the_physician_with_a_copyable_query() -> None:

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 import reviewer
-from reviewer.cli import text_width
 from reviewer.extract.llm import LlmConfig
+from reviewer.terminal import text_width
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "eval" / "samples" / "seed-fournier.txt"
@@ -221,3 +221,18 @@ def test_unreachable_llm_prints_the_review_and_exits_3() -> None:
     assert out.splitlines()[0] == f"REVIEW FAILED: {data['error']}"
     assert "QUERY THE SURGEON" not in out and "physician query" not in out.lower()
     assert "Nothing was extracted from the note." in out
+
+
+def test_explain_says_in_one_line_why_a_file_is_not_a_review(tmp_path: Path) -> None:
+    missing = run("explain", str(tmp_path / "missing.json"))
+    assert missing.returncode == 2 and missing.stdout == b""
+    assert (
+        missing.stderr.decode()
+        == f"reviewer: error: {tmp_path / 'missing.json'}: cannot read (No such file or directory)\n"
+    )
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps({"schema_version": "1.1.0"}), encoding="utf-8")
+    bad = run("explain", str(partial))
+    err = bad.stderr.decode()
+    assert bad.returncode == 2 and err.count("\n") == 1
+    assert err.startswith(f"reviewer: error: {partial}: not a Review: note_id: ")

@@ -384,3 +384,17 @@ def test_headline_reads_like_the_text_report(supported: Review, query: Review) -
 def test_evidence_is_located_by_section_not_offsets(supported: Review) -> None:
     page = parse(render_html(supported, SUPPORTED_NOTE))
     assert "chars " not in page.text
+
+
+def test_the_template_and_stylesheet_are_package_data_inlined_whole(supported: Review) -> None:
+    from importlib import resources
+
+    templates = resources.files("reviewer.report") / "templates"
+    assert (templates / "review.html.j2").is_file()
+    css = (templates / "review.css").read_text("utf-8")
+    page = render_html(supported, SUPPORTED_NOTE)
+    assert page.count("<style>\n" + css) == 1
+    # A template line continued with an empty comment leaves no line break in the page.
+    assert '<meta http-equiv="Content-Security-Policy" content="default-src \'none\';' in page
+    assert re.search(r'<tr><td class="code">11004</td><td class="num">1</td><td>', page)
+    assert not re.search(r"\{[{%#]|[%#]\}", page)  # no template syntax left over

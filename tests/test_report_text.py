@@ -10,7 +10,7 @@ import pytest
 from reviewer.decision import RecommendedCode, Role, Status, Verdict
 from reviewer.findings import Alignment, Evidence
 from reviewer.pipeline import Review, review
-from reviewer.report import render_html, render_json, render_text
+from reviewer.report import render, render_html, render_json, render_text
 from reviewer.report.headline import displayed_decision, explanation, headline
 from reviewer.report.text import CRITERION_NAMES, evidence_location, evidence_place, kind_name, section_name
 
@@ -384,3 +384,13 @@ def test_json_round_trips(claimed: Review) -> None:
     text = render_json(claimed)
     assert text.startswith("{\n  ")
     assert Review.model_validate_json(text) == claimed
+
+
+def test_render_gives_each_format_of_the_cli(supported: Review) -> None:
+    text = SUPPORTED_NOTE
+    assert render(supported, text, "json") == supported.model_dump_json()  # one line: one JSON object
+    assert render(supported, text, "html") == render_html(supported, text)
+    assert render(supported, text, "text", width=60) == render_text(supported, text, width=60)
+    assert render(supported, text, "text", color=True) == render_text(supported, text, color=True)
+    with pytest.raises(ValueError, match="unknown report format 'xml'"):
+        render(supported, text, "xml")

@@ -180,6 +180,42 @@ def test_serve_refuses_a_bad_root_path_and_a_bad_llm_config(tmp_path: Any) -> No
     assert p.returncode == 2 and err.count("\n") == 1 and "timeout" in err
 
 
+@pytest.mark.parametrize(
+    ("host", "open_beyond_this_machine"),
+    [
+        ("127.0.0.1", False),
+        ("::1", False),
+        ("localhost", False),
+        ("0.0.0.0", True),
+        ("10.20.30.40", True),
+        ("reviewer.hospital.example", True),
+    ],
+)
+def test_serve_warns_when_the_port_is_open_beyond_this_machine(
+    host: str, open_beyond_this_machine: bool
+) -> None:
+    from reviewer.web.serve import exposure_warning
+
+    warning = exposure_warning(host)
+    if open_beyond_this_machine:
+        assert (
+            warning is not None
+            and warning.startswith(f"listening on {host}: ")
+            and "reverse proxy" in warning
+        )
+    else:
+        assert warning is None
+
+
+def test_serve_options_are_checked_before_anything_starts() -> None:
+    from reviewer.web.serve import check_options
+
+    with pytest.raises(ValueError, match="--root-path must start with '/', not 'reviewer'"):
+        check_options("reviewer")
+    check_options("/reviewer")  # no LLM asked for in the environment: nothing to refuse
+    check_options("")
+
+
 def test_a_dropped_docx_is_read(client: httpx.Client, tmp_path: Any) -> None:
     import docx
 

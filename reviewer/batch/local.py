@@ -132,20 +132,19 @@ def run_async(tasks: Iterable[Task], setup: WorkerSetup, limits: LlmLimits, sink
         set_call_gate(None)
 
 
-async def _run_async(tasks: Iterable[Task], limits: LlmLimits, sink: Sink) -> bool:
-    """Notes in process: the calls in flight (the gate's limit) plus one per core for the
-    work around them, so that parsing and deciding never hold back a call."""
-    loop = asyncio.get_running_loop()
-    threads = limits.concurrency + default_workers()
-    slots = asyncio.Semaphore(threads)
-    stop = asyncio.Event()
-    interrupts = 0
+class _Interrupts:
+    """Ctrl-C during an LLM run: the first stops taking new notes and lets the calls in flight
+    finish (they are paid for); the second abandons them."""
 
-    def on_interrupt() -> None:
-        nonlocal interrupts
-        interrupts += 1
-        stop.set()
-        if interrupts == 1:
+    def __init__(self, stop: asyncio.Event) -> None:
+        self.stop = stop
+        self.count = 0
+        self.handled = False  # whether SIGINT is ours (only the main thread can take it)
+
+    def __call__(self) -> None:
+        self.count += 1
+        self.stop.set()
+        if self.count == 1:
             print(
                 "\nreviewer: stopping: finishing the LLM calls in flight (Ctrl-C again to abandon them)",
                 file=sys.stderr,
@@ -153,12 +152,27 @@ async def _run_async(tasks: Iterable[Task], limits: LlmLimits, sink: Sink) -> bo
         else:
             raise KeyboardInterrupt
 
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
-        handles_signal = True
-    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
-        handles_signal = False
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            loop.add_signal_handler(signal.SIGINT, self)
+            self.handled = True
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+            self.handled = False
 
+    def remove(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self.handled:
+            loop.remove_signal_handler(signal.SIGINT)
+
+
+async def _run_async(tasks: Iterable[Task], limits: LlmLimits, sink: Sink) -> bool:
+    """Notes in process: the calls in flight (the gate's limit) plus one per core for the
+    work around them, so that parsing and deciding never hold back a call."""
+    loop = asyncio.get_running_loop()
+    threads = limits.concurrency + default_workers()
+    slots = asyncio.Semaphore(threads)
+    stop = asyncio.Event()
+    interrupts = _Interrupts(stop)
+    interrupts.install(loop)
     executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="llm")
     pending: set[asyncio.Task[None]] = set()
 
@@ -187,9 +201,8 @@ async def _run_async(tasks: Iterable[Task], limits: LlmLimits, sink: Sink) -> bo
         executor.shutdown(wait=False, cancel_futures=True)
         raise KeyboardInterrupt from None
     finally:
-        if handles_signal:
-            loop.remove_signal_handler(signal.SIGINT)
+        interrupts.remove(loop)
     executor.shutdown(wait=True)
-    if interrupts:
+    if interrupts.count:
         raise KeyboardInterrupt  # after the calls in flight were recorded
     return not stop.is_set()

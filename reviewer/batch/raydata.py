@@ -106,56 +106,79 @@ def run_ray(
         ) from None
 
     task_file = out_dir / TASKS_FILE
+    if _write_tasks(tasks, task_file) == 0:
+        task_file.unlink()
+        return True
+    started_here = not ray.is_initialized()
+    if started_here:
+        _start_ray(address, workers)
+    try:
+        for row in _reviewed(task_file, setup, _actor_count(setup, workers, limits), limits).iter_rows():
+            if not sink(_outcome_from_row(row)):
+                return False
+        return True
+    finally:
+        if started_here:
+            ray.shutdown()
+        task_file.unlink(missing_ok=True)
+
+
+def _write_tasks(tasks: Iterable[Task], task_file: Path) -> int:
+    """The tasks as JSON lines, for Ray Data to read in blocks; how many there are."""
     count = 0
     with task_file.open("w", encoding="utf-8") as fh:
         for task in tasks:
             fh.write(_encode_task(task) + "\n")
             count += 1
-    if count == 0:
-        task_file.unlink()
-        return True
+    return count
 
-    started_here = not ray.is_initialized()
-    if started_here:
-        init: dict[str, Any] = {
-            "include_dashboard": False,
-            "log_to_driver": False,
-            "logging_level": logging.WARNING,
-        }
-        if address or os.environ.get("RAY_ADDRESS"):
-            init["address"] = address or os.environ["RAY_ADDRESS"]
-        elif workers:
-            init["num_cpus"] = workers
-        ray.init(**init)
-        for name in ("ray", "ray.data"):
-            logging.getLogger(name).setLevel(logging.ERROR)
-    completed = False
-    try:
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
-        cpus = ray.cluster_resources().get("CPU", 1)  # type: ignore[no-untyped-call]
-        actors = workers or max(1, int(cpus))
-        if setup.extractor in LLM_EXTRACTORS and limits is not None:
-            actors = workers or limits.concurrency
-        # Reading the task file is light: it must not wait for the CPUs the actors hold.
-        dataset = ray.data.read_text(str(task_file.resolve()), num_cpus=0)
-        # Small batches: outcomes stream back (and are written) soon after each note finishes.
-        reviewed = dataset.map_batches(
-            ReviewActor,
-            fn_constructor_args=(setup, limits, actors),
-            batch_size=4,
-            compute=ray.data.ActorPoolStrategy(size=actors),
-            num_cpus=1 if setup.extractor not in LLM_EXTRACTORS else 0.25,
-        )
-        stopped = False
-        for row in reviewed.iter_rows():
-            if not sink(_outcome_from_row(row)):
-                stopped = True
-                break
-        completed = not stopped
-    finally:
-        if started_here:
-            ray.shutdown()
-        task_file.unlink(missing_ok=True)
-    return completed
+
+def _start_ray(address: str | None, workers: int | None) -> None:
+    """Join the cluster at `address` (or RAY_ADDRESS), else start Ray here on `workers` CPUs;
+    quietly: no dashboard, no worker logs, warnings only."""
+    import ray
+
+    init: dict[str, Any] = {
+        "include_dashboard": False,
+        "log_to_driver": False,
+        "logging_level": logging.WARNING,
+    }
+    if address or os.environ.get("RAY_ADDRESS"):
+        init["address"] = address or os.environ["RAY_ADDRESS"]
+    elif workers:
+        init["num_cpus"] = workers
+    ray.init(**init)
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _actor_count(setup: WorkerSetup, workers: int | None, limits: LlmLimits | None) -> int:
+    """As asked; else one per CPU of the cluster, or the LLM concurrency (an actor makes one
+    call at a time)."""
+    import ray
+
+    if workers:
+        return workers
+    if setup.extractor in LLM_EXTRACTORS and limits is not None:
+        return limits.concurrency
+    cpus = ray.cluster_resources().get("CPU", 1)  # type: ignore[no-untyped-call]
+    return max(1, int(cpus))
+
+
+def _reviewed(task_file: Path, setup: WorkerSetup, actors: int, limits: LlmLimits | None) -> Any:
+    """The Ray dataset of outcomes: the task file mapped through a pool of `ReviewActor`s."""
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    # Reading the task file is light: it must not wait for the CPUs the actors hold.
+    dataset = ray.data.read_text(str(task_file.resolve()), num_cpus=0)
+    # Small batches: outcomes stream back (and are written) soon after each note finishes.
+    return dataset.map_batches(
+        ReviewActor,
+        fn_constructor_args=(setup, limits, actors),
+        batch_size=4,
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        num_cpus=1 if setup.extractor not in LLM_EXTRACTORS else 0.25,
+    )

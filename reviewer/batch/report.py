@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 import reviewer
@@ -39,6 +38,7 @@ from reviewer.batch.worklist import (
     item_from_json,
     item_from_record,
 )
+from reviewer.report.templating import asset, environment
 
 __all__ = ["write_outputs"]
 
@@ -195,22 +195,6 @@ def _write_summary(fh: Any, items: list[WorklistItem], columns: list[str]) -> No
         )
 
 
-def _env() -> Environment:
-    return Environment(
-        loader=PackageLoader("reviewer.batch", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def _asset(env: Environment, name: str) -> Markup:
-    assert env.loader is not None
-    source, _, _ = env.loader.get_source(env, name)
-    return Markup(source)
-
-
 def _script_json(value: Any) -> Markup:
     """JSON safe inside a <script> element."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -283,11 +267,10 @@ def _chart(totals: dict[str, Any]) -> list[dict[str, Any]]:
 def _write_report(
     fh: Any, items: list[WorklistItem], columns: list[str], totals: dict[str, Any], store: WorklistStore
 ) -> None:
-    env = _env()
     where, blocks = _blocks(items, store)
     rows = [_row_json(rank, it, *where[rank - 1]) for rank, it in enumerate(items, 1)]
     fees = load_fees()
-    template = env.get_template("worklist.html.j2")
+    template = environment("reviewer.batch").get_template("worklist.html.j2")
     stream = template.generate(
         totals=totals,
         bars=_chart(totals),
@@ -307,8 +290,8 @@ def _write_report(
         columns_json=_script_json(columns),
         blocks=_encoded_blocks(blocks, store),
         fees_note=fees.describe(),
-        css=_asset(env, "worklist.css"),
-        script=_asset(env, "worklist.js"),
+        css=asset("reviewer.batch", "worklist.css"),
+        script=asset("reviewer.batch", "worklist.js"),
         version=reviewer.__version__,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )

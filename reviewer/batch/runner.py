@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reviewer.batch.cache import ExtractionCache, note_sha256
-from reviewer.batch.local import LlmLimits, WorkerDied, default_workers, run_async, run_processes
+from reviewer.batch.local import LlmLimits, Sink, WorkerDied, default_workers, run_async, run_processes
 from reviewer.batch.progress import Prices, ProgressBar, Tally
 from reviewer.batch.results import ResultsFile, ResumeState
-from reviewer.batch.rows import count_rows, input_kind, read_rows
+from reviewer.batch.rows import NoteRow, count_rows, input_kind, read_rows
 from reviewer.batch.store import WorklistStore
 from reviewer.batch.work import LLM_EXTRACTORS, Outcome, Task, WorkerSetup, cache_key
 
@@ -104,11 +103,9 @@ def _check_run_file(options: BatchOptions, setup: WorkerSetup) -> None:
     path.write_text(json.dumps(mine, indent=2) + "\n", encoding="utf-8")
 
 
-def run_batch(options: BatchOptions) -> BatchRun:
-    """Run (or resume) a batch. ValueError (one line) when it cannot start."""
-    from reviewer.batch.report import write_outputs
-    from reviewer.rules.ruleset import ruleset_version
-
+def _open_out(options: BatchOptions) -> WorkerSetup:
+    """Check the options, create the output folder and claim it for this input and extractor.
+    ValueError (one line) when the run cannot start; nothing is created before the checks."""
     input_kind(options.input)  # a clear error before anything is created
     if options.engine not in ("local", "ray"):
         raise ValueError(f"unknown engine {options.engine!r} (choose from: local, ray)")
@@ -120,6 +117,81 @@ def run_batch(options: BatchOptions) -> BatchRun:
     except OSError as exc:
         raise ValueError(f"{options.out}: cannot create the output folder ({exc.strerror or exc})") from None
     _check_run_file(options, setup)
+    return setup
+
+
+def _tasks(
+    rows: Iterable[NoteRow], done: set[str], setup: WorkerSetup, cache: ExtractionCache
+) -> Iterator[Task]:
+    """The rows still to review, each with its cached extraction when there is one."""
+    for row in rows:
+        if row.id in done:
+            continue
+        cached = None
+        if row.error is None and row.text is not None:
+            cached = cache.get(cache_key(setup, note_sha256(row.text)))
+        yield Task(row=row, cached=cached)
+
+
+@dataclass
+class _Recorder:
+    """Where every outcome goes, as it finishes (the engines' sink): the cache, the worklist
+    store, results.jsonl and the tally. Says stop (False) once a token or cost budget is spent."""
+
+    options: BatchOptions
+    setup: WorkerSetup
+    run: BatchRun
+    results: ResultsFile
+    cache: ExtractionCache
+    store: WorklistStore
+    bar: ProgressBar
+
+    def __call__(self, outcome: Outcome) -> bool:
+        if outcome.payload is not None and outcome.note_sha256 is not None:
+            self.cache.put(cache_key(self.setup, outcome.note_sha256), outcome.payload)
+        if outcome.item is not None:
+            self.store.put(outcome.id, outcome.item, outcome.detail)
+        self.results.append(outcome.line)
+        self.run.tally.add(outcome)
+        self.bar.advance()
+        return self._within_budget()
+
+    def _within_budget(self) -> bool:
+        options, tally = self.options, self.run.tally
+        if options.max_tokens is not None and tally.tokens >= options.max_tokens:
+            self.run.stop_reason = "max-tokens"
+            return False
+        cost = tally.cost
+        if options.max_cost is not None and cost is not None and cost >= options.max_cost:
+            self.run.stop_reason = "max-cost"
+            return False
+        return True
+
+
+def _review(options: BatchOptions, setup: WorkerSetup, tasks: Iterator[Task], sink: Sink) -> bool:
+    """Review the tasks on the chosen engine. True when all were done."""
+    if options.engine == "ray":
+        from reviewer.batch.raydata import run_ray
+
+        return run_ray(
+            tasks,
+            setup,
+            options.out,
+            sink,
+            workers=options.workers,
+            limits=options.limits,
+            address=options.ray_address,
+        )
+    if setup.extractor in LLM_EXTRACTORS:
+        return run_async(tasks, setup, options.limits, sink)
+    return run_processes(tasks, setup, options.workers or default_workers(), sink)
+
+
+def run_batch(options: BatchOptions) -> BatchRun:
+    """Run (or resume) a batch. ValueError (one line) when it cannot start."""
+    from reviewer.rules.ruleset import ruleset_version
+
+    setup = _open_out(options)
     results = ResultsFile(options.out / RESULTS, ruleset_version=ruleset_version())
     store = WorklistStore(options.out / STORE)
     if options.fresh:
@@ -130,55 +202,15 @@ def run_batch(options: BatchOptions) -> BatchRun:
     total = count_rows(options.input)
     tally = Tally(prices=options.prices, total=total, done_before=len(state.done))
     run = BatchRun(tally=tally, resume=state, completed=False)
-
-    def tasks() -> Iterator[Task]:
-        for row in read_rows(options.input):
-            if row.id in state.done:
-                continue
-            cached = None
-            if row.error is None and row.text is not None:
-                cached = cache.get(cache_key(setup, note_sha256(row.text)))
-            yield Task(row=row, cached=cached)
-
-    def sink(outcome: Outcome) -> bool:
-        if outcome.payload is not None and outcome.note_sha256 is not None:
-            cache.put(cache_key(setup, outcome.note_sha256), outcome.payload)
-        if outcome.item is not None:
-            store.put(outcome.id, outcome.item, outcome.detail)
-        results.append(outcome.line)
-        tally.add(outcome)
-        bar.advance()
-        if options.max_tokens is not None and tally.tokens >= options.max_tokens:
-            run.stop_reason = "max-tokens"
-            return False
-        cost = tally.cost
-        if options.max_cost is not None and cost is not None and cost >= options.max_cost:
-            run.stop_reason = "max-cost"
-            return False
-        return True
-
-    workers = options.workers or default_workers()
     results.open()
     bar = ProgressBar(total, len(state.done), enabled=options.progress)
+    sink = _Recorder(options, setup, run, results, cache, store, bar)
     started = time.perf_counter()
     try:
         with bar:
-            if options.engine == "ray":
-                from reviewer.batch.raydata import run_ray
-
-                run.completed = run_ray(
-                    tasks(),
-                    setup,
-                    options.out,
-                    sink,
-                    workers=options.workers,
-                    limits=options.limits,
-                    address=options.ray_address,
-                )
-            elif setup.extractor in LLM_EXTRACTORS:
-                run.completed = run_async(tasks(), setup, options.limits, sink)
-            else:
-                run.completed = run_processes(tasks(), setup, workers, sink)
+            run.completed = _review(
+                options, setup, _tasks(read_rows(options.input), state.done, setup, cache), sink
+            )
     except KeyboardInterrupt:
         run.stop_reason = "interrupted"
     except WorkerDied as exc:
@@ -191,13 +223,22 @@ def run_batch(options: BatchOptions) -> BatchRun:
     if run.stop_reason in ("interrupted", "worker-died"):
         store.close()
         return run
+    _write_outputs(options, results, store, run)
+    return run
+
+
+def _write_outputs(options: BatchOptions, results: ResultsFile, store: WorklistStore, run: BatchRun) -> None:
+    """summary.csv and report.html from everything in results.jsonl, this run's and earlier ones."""
+    from reviewer.batch.report import write_outputs
+
     try:
         run.totals, run.failed_rows = write_outputs(options.out, results.path, store, options.input)
     finally:
         store.close()
     run.files = [options.out / RESULTS, options.out / SUMMARY, options.out / REPORT]
-    return run
 
 
-def resume_hint(options: BatchOptions) -> str:
-    return options.command or shlex.join(["reviewer", *sys.argv[1:]])
+def resume_command(args: Sequence[str]) -> str:
+    """The command line that resumes a run started with `reviewer batch ARGS`: the same one,
+    without --fresh (which would start the folder again)."""
+    return shlex.join(["reviewer", "batch", *[a for a in args if a != "--fresh"]])

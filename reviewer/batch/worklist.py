@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from reviewer.batch.fees import FeeSchedule, load_fees
-from reviewer.decision import Decision, Role, Severity, Verdict
+from reviewer.decision import Decision, Edit, Role, Severity, Verdict
 from reviewer.inputs.claim import ClaimedCode, parse_claimed
 from reviewer.pipeline import Review
 
@@ -186,8 +186,46 @@ def _value(fees: FeeSchedule, code: str, units: int = 1) -> float:
     return fees.dollars(code, units) or 0.0
 
 
-def _units(lines: list[ClaimedCode], code: str) -> int:
-    return sum(line.units for line in lines if line.code == code) or 1
+@dataclass(frozen=True)
+class _Claim:
+    """One note's intended claim beside its review: what a finding about a code is worth."""
+
+    lines: list[ClaimedCode]
+    decision: Decision
+    fees: FeeSchedule
+    mue_limit: Callable[[str], int | None] | None
+
+    @property
+    def procedures(self) -> list[ClaimedCode]:
+        return [line for line in self.lines if not line.is_icd10]
+
+    def units(self, code: str) -> int:
+        return sum(line.units for line in self.procedures if line.code == code) or 1
+
+    def value(self, code: str) -> float:
+        """The claimed line of `code`, priced at its claimed units."""
+        return _value(self.fees, code, self.units(code))
+
+    def whole_value(self) -> float:
+        """Every procedure on the claim: what a rejected claim loses."""
+        return sum(_value(self.fees, line.code, line.units) for line in self.procedures)
+
+    def recommended_value(self, codes: list[str]) -> float:
+        """`codes` priced at the units the review recommends."""
+        total = 0.0
+        for code in codes:
+            units = next((r.units for r in self.decision.recommended_codes if r.code == code), 1)
+            total += _value(self.fees, code, units)
+        return total
+
+    def is_diagnosis(self, code: str) -> bool:
+        return any(line.is_icd10 and line.code == code for line in self.lines)
+
+
+def _found(
+    kind: FindingKind, reason: str, codes: list[str], dollars: float, risk: Risk | None = None
+) -> Found:
+    return Found(kind, reason, codes, round(dollars, 2), risk or FINDINGS[kind].risk)
 
 
 def classify(
@@ -206,110 +244,155 @@ def classify(
         lines = parse_claimed(claimed or [])
     except ValueError as exc:
         return [Found(FindingKind.could_not_review, str(exc), risk=Risk.medium)]
-    decision = review.decision
-    procedures = [line for line in lines if not line.is_icd10]
-    considered = {r.code for r in decision.recommended_codes if r.role is Role.consider}
-    whole_claim = sum(_value(fees, line.code, line.units) for line in procedures)
-    found: list[Found] = []
-
-    def add(
-        kind: FindingKind, reason: str, codes: list[str], dollars: float, risk: Risk | None = None
-    ) -> None:
-        found.append(Found(kind, reason, codes, round(dollars, 2), risk or FINDINGS[kind].risk))
-
-    for edit in decision.edits:
-        code = edit.codes[0] if edit.codes else ""
-        if edit.kind == "wrong_code" or (
-            edit.kind == "overcoding" and code == TARGET and set(edit.codes[1:]) & (NSTI_FAMILY - {TARGET})
-        ):
-            add(
-                FindingKind.wrong_code, edit.message, edit.codes, _value(fees, code, _units(procedures, code))
-            )
-        elif edit.kind == "overcoding":
-            pending = (code == TARGET and decision.verdict is Verdict.query) or code in considered
-            value = _value(fees, code, _units(procedures, code))
-            if pending:
-                add(FindingKind.needs_query, edit.message, edit.codes, value, Risk.medium)
-            else:
-                add(FindingKind.overcoding, edit.message, edit.codes, value)
-        elif edit.kind == "undercoding":
-            gained = _recommended_value(fees, decision, edit.codes[-1:])
-            lost = sum(_value(fees, c, _units(procedures, c)) for c in edit.codes[:-1])
-            add(FindingKind.missed_revenue, edit.message, edit.codes, max(gained - lost, 0.0))
-        elif edit.kind == "separate_site_not_documented":
-            denied = edit.codes[1] if len(edit.codes) > 1 else code
-            add(
-                FindingKind.bundled,
-                edit.message,
-                edit.codes,
-                _value(fees, denied, _units(procedures, denied)),
-            )
-        elif edit.kind == "sex_contradicts_note":
-            add(FindingKind.sex_conflict, edit.message, edit.codes, 0.0)
-        elif edit.kind.startswith("ptp_"):
-            if edit.severity is Severity.info and _separate_site_documented(decision, edit.codes):
-                continue  # the bypass modifier is claimed and the note documents the separate site
-            denied = edit.codes[1] if len(edit.codes) > 1 else code
-            reason = edit.message
-            if edit.severity is Severity.info:
-                reason = f"{edit.message} The review found no separate site documented for it."
-            add(FindingKind.bundled, reason, edit.codes, _value(fees, denied, _units(procedures, denied)))
-        elif edit.kind == "mue_exceeded":
-            limit = mue_limit(code) if mue_limit is not None else None
-            units = _units(procedures, code)
-            over = units - limit if limit is not None and limit < units else units
-            add(FindingKind.units_over_mue, edit.message, edit.codes, _value(fees, code, over))
-        elif edit.kind == "addon_without_primary":
-            add(
-                FindingKind.addon_without_primary,
-                edit.message,
-                edit.codes,
-                _value(fees, code, _units(procedures, code)),
-            )
-        elif edit.kind == "sex_conflict":
-            add(FindingKind.sex_conflict, edit.message, edit.codes, whole_claim)
-        elif edit.kind in ("icd10_not_billable", "unknown_code"):
-            is_diagnosis = any(line.is_icd10 and line.code == code for line in lines)
-            value = whole_claim if is_diagnosis else _value(fees, code, _units(procedures, code))
-            add(FindingKind.invalid_code, edit.message, edit.codes, value)
-        else:
-            add(
-                FindingKind.other_edit,
-                edit.message,
-                edit.codes,
-                0.0,
-                Risk.low if edit.severity is Severity.info else None,
-            )
-
-    if claimed is not None and not procedures:
-        # A claim with no procedure on it: everything the note supports is missed revenue.
-        billable = [r for r in decision.recommended_codes if r.role in (Role.primary, Role.add_on)]
-        if billable and decision.verdict is not Verdict.query:
-            codes = [r.code for r in billable]
-            add(
-                FindingKind.missed_revenue,
-                f"The documentation supports {', '.join(codes)} but no procedure is on the claim.",
-                codes,
-                _recommended_value(fees, decision, codes),
-            )
-    kinds = {f.kind for f in found}
-    if FindingKind.needs_query not in kinds and (decision.verdict is Verdict.query or decision.queries):
-        value = 0.0 if any(TARGET in f.codes for f in found) else _value(fees, TARGET)
-        add(FindingKind.needs_query, decision.summary, [TARGET], value)
+    claim = _Claim(lines, review.decision, fees, mue_limit)
+    found = [f for f in (_edit_finding(edit, claim) for edit in review.decision.edits) if f is not None]
+    if claimed is not None and not claim.procedures:
+        found += _unclaimed_procedures(claim)
+    found += _query_finding(claim, found)
     if not found and claimed is None:
-        add(FindingKind.no_claim, f"No claim was given to compare with. {decision.summary}", [], 0.0)
+        found.append(
+            _found(
+                FindingKind.no_claim,
+                f"No claim was given to compare with. {review.decision.summary}",
+                [],
+                0.0,
+            )
+        )
     elif not found:
-        add(FindingKind.no_action, "The claim matches the documentation.", [], 0.0)
+        found.append(_found(FindingKind.no_action, "The claim matches the documentation.", [], 0.0))
     found.sort(key=lambda f: (-RISK_ORDER[f.risk], KIND_ORDER[f.kind], -f.dollars))
     return found
 
 
-def _recommended_value(fees: FeeSchedule, decision: Decision, codes: list[str]) -> float:
-    total = 0.0
-    for code in codes:
-        units = next((r.units for r in decision.recommended_codes if r.code == code), 1)
-        total += _value(fees, code, units)
-    return total
+def _edit_finding(edit: Edit, claim: _Claim) -> Found | None:
+    """What one claim edit of the review means for the worklist (None: nothing to act on)."""
+    if _wrong_nsti_code(edit):
+        return _found(FindingKind.wrong_code, edit.message, edit.codes, claim.value(_first_code(edit)))
+    if edit.kind.startswith("ptp_"):
+        return _bundled_pair(edit, claim)
+    return _EDIT_FINDINGS.get(edit.kind, _other_edit)(edit, claim)
+
+
+def _first_code(edit: Edit) -> str:
+    return edit.codes[0] if edit.codes else ""
+
+
+def _denied_code(edit: Edit) -> str:
+    """The column-two code of a pair edit: the one the payer denies."""
+    return edit.codes[1] if len(edit.codes) > 1 else _first_code(edit)
+
+
+def _wrong_nsti_code(edit: Edit) -> bool:
+    """A wrong-code edit, or 11004 claimed where the review recommends its NSTI sibling."""
+    siblings = NSTI_FAMILY - {TARGET}
+    return edit.kind == "wrong_code" or (
+        edit.kind == "overcoding" and _first_code(edit) == TARGET and bool(set(edit.codes[1:]) & siblings)
+    )
+
+
+def _overcoding(edit: Edit, claim: _Claim) -> Found:
+    """A code the note does not support; a query first when the review is still asking about it."""
+    code = _first_code(edit)
+    considered = {r.code for r in claim.decision.recommended_codes if r.role is Role.consider}
+    pending = (code == TARGET and claim.decision.verdict is Verdict.query) or code in considered
+    if pending:
+        return _found(FindingKind.needs_query, edit.message, edit.codes, claim.value(code), Risk.medium)
+    return _found(FindingKind.overcoding, edit.message, edit.codes, claim.value(code))
+
+
+def _undercoding(edit: Edit, claim: _Claim) -> Found:
+    gained = claim.recommended_value(edit.codes[-1:])
+    lost = sum(claim.value(c) for c in edit.codes[:-1])
+    return _found(FindingKind.missed_revenue, edit.message, edit.codes, max(gained - lost, 0.0))
+
+
+def _separate_site_missing(edit: Edit, claim: _Claim) -> Found:
+    return _found(FindingKind.bundled, edit.message, edit.codes, claim.value(_denied_code(edit)))
+
+
+def _bundled_pair(edit: Edit, claim: _Claim) -> Found | None:
+    """An NCCI pair edit; nothing when the modifier is claimed and the note documents the site."""
+    if edit.severity is Severity.info and _separate_site_documented(claim.decision, edit.codes):
+        return None
+    reason = edit.message
+    if edit.severity is Severity.info:
+        reason = f"{edit.message} The review found no separate site documented for it."
+    return _found(FindingKind.bundled, reason, edit.codes, claim.value(_denied_code(edit)))
+
+
+def _units_over_mue(edit: Edit, claim: _Claim) -> Found:
+    """Priced at the units over the limit (all the units when the limit is unknown)."""
+    code = _first_code(edit)
+    limit = claim.mue_limit(code) if claim.mue_limit is not None else None
+    units = claim.units(code)
+    over = units - limit if limit is not None and limit < units else units
+    return _found(FindingKind.units_over_mue, edit.message, edit.codes, _value(claim.fees, code, over))
+
+
+def _addon_without_primary(edit: Edit, claim: _Claim) -> Found:
+    return _found(FindingKind.addon_without_primary, edit.message, edit.codes, claim.value(_first_code(edit)))
+
+
+def _sex_contradicts_note(edit: Edit, claim: _Claim) -> Found:
+    return _found(FindingKind.sex_conflict, edit.message, edit.codes, 0.0)
+
+
+def _sex_conflict(edit: Edit, claim: _Claim) -> Found:
+    """A sex-specific diagnosis against the patient's sex: the whole claim is rejected."""
+    return _found(FindingKind.sex_conflict, edit.message, edit.codes, claim.whole_value())
+
+
+def _invalid_code(edit: Edit, claim: _Claim) -> Found:
+    """An invalid diagnosis rejects the whole claim; an invalid procedure, its own line."""
+    code = _first_code(edit)
+    value = claim.whole_value() if claim.is_diagnosis(code) else claim.value(code)
+    return _found(FindingKind.invalid_code, edit.message, edit.codes, value)
+
+
+def _other_edit(edit: Edit, claim: _Claim) -> Found:
+    risk = Risk.low if edit.severity is Severity.info else None
+    return _found(FindingKind.other_edit, edit.message, edit.codes, 0.0, risk)
+
+
+_EDIT_FINDINGS: dict[str, Callable[[Edit, _Claim], Found | None]] = {
+    "overcoding": _overcoding,
+    "undercoding": _undercoding,
+    "separate_site_not_documented": _separate_site_missing,
+    "sex_contradicts_note": _sex_contradicts_note,
+    "mue_exceeded": _units_over_mue,
+    "addon_without_primary": _addon_without_primary,
+    "sex_conflict": _sex_conflict,
+    "icd10_not_billable": _invalid_code,
+    "unknown_code": _invalid_code,
+}
+
+
+def _unclaimed_procedures(claim: _Claim) -> list[Found]:
+    """A claim with no procedure on it: everything the note supports is missed revenue."""
+    decision = claim.decision
+    billable = [r for r in decision.recommended_codes if r.role in (Role.primary, Role.add_on)]
+    if not billable or decision.verdict is Verdict.query:
+        return []
+    codes = [r.code for r in billable]
+    return [
+        _found(
+            FindingKind.missed_revenue,
+            f"The documentation supports {', '.join(codes)} but no procedure is on the claim.",
+            codes,
+            claim.recommended_value(codes),
+        )
+    ]
+
+
+def _query_finding(claim: _Claim, found: list[Found]) -> list[Found]:
+    """A physician query to send, unless an edit already asked for one."""
+    decision = claim.decision
+    if any(f.kind is FindingKind.needs_query for f in found):
+        return []
+    if decision.verdict is not Verdict.query and not decision.queries:
+        return []
+    value = 0.0 if any(TARGET in f.codes for f in found) else _value(claim.fees, TARGET)
+    return [_found(FindingKind.needs_query, decision.summary, [TARGET], value)]
 
 
 def _separate_site_documented(decision: Decision, codes: list[str]) -> bool:

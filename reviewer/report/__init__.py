@@ -11,7 +11,9 @@ from reviewer.report.text import render_text
 if TYPE_CHECKING:
     from reviewer.report.html import render_html
 
-__all__ = ["render_html", "render_json", "render_text"]
+__all__ = ["FORMATS", "render", "render_html", "render_json", "render_text"]
+
+FORMATS = ("text", "json", "html")
 
 
 def __getattr__(name: str) -> Any:
@@ -26,3 +28,19 @@ def __getattr__(name: str) -> Any:
 def render_json(review: Review) -> str:
     """The review as indented JSON (the public schema)."""
     return review.model_dump_json(indent=2)
+
+
+def render(
+    review: Review, note_text: str, output_format: str, *, color: bool = False, width: int = 80
+) -> str:
+    """The review in one of FORMATS: text (the coder's report, `width` columns, ANSI colours when
+    `color`), json (the Review on one line, as the API answers) or html (the self-contained page)."""
+    if output_format == "json":
+        return review.model_dump_json()
+    if output_format == "html":
+        from reviewer.report.html import render_html
+
+        return render_html(review, note_text)
+    if output_format == "text":
+        return render_text(review, note_text, color=color, width=width)
+    raise ValueError(f"unknown report format {output_format!r} (choose from: {', '.join(FORMATS)})")

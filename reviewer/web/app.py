@@ -183,9 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Review the sample once now: lexicons, ConText, tables and ICD-10 load before the first coder.
     warmed = review_with(engines["rules"], (STATIC / "sample-note.txt").read_text("utf-8"))
     page = (STATIC / "index.html").read_text("utf-8")
-    # Rules reviews (and file reading) are CPU-bound: two threads at a time, so that one very long
-    # note shares the worker with short ones instead of holding them up. LLM calls mostly wait.
-    limiters = {name: anyio.CapacityLimiter(2 if name == "rules" else 8) for name in engines}
+    threads = _Threads(engines, settings.timeout)
 
     app = FastAPIOffline(
         title="op-note-reviewer",
@@ -201,15 +199,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(_Shield, max_body=settings.max_body_bytes)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    _add_error_handlers(app)
+    _add_page(app, page)
+    _add_health(app, engines, warmed.ruleset_version)
+    _add_review(app, engines, threads)
+    _add_documents(app, threads)
+    return app
 
-    async def run(limiter: str, fn: Callable[[], T]) -> T:
+
+class _Threads:
+    """Where reviews and file reading run: worker threads, under the per-request deadline.
+    Rules reviews (and file reading) are CPU-bound: two threads at a time, so that one very long
+    note shares the worker with short ones instead of holding them up. LLM calls mostly wait."""
+
+    def __init__(self, engines: dict[str, Extractor], timeout: float) -> None:
+        self.timeout = timeout
+        self.limiters = {name: anyio.CapacityLimiter(2 if name == "rules" else 8) for name in engines}
+
+    async def run(self, limiter: str, fn: Callable[[], T]) -> T:
         try:
-            with anyio.fail_after(settings.timeout):
-                return await anyio.to_thread.run_sync(fn, abandon_on_cancel=True, limiter=limiters[limiter])
+            with anyio.fail_after(self.timeout):
+                return await anyio.to_thread.run_sync(
+                    fn, abandon_on_cancel=True, limiter=self.limiters[limiter]
+                )
         except TimeoutError:
-            raise ApiError(
-                504, f"the request took longer than {settings.timeout:g} s and was stopped"
-            ) from None
+            raise ApiError(504, f"the request took longer than {self.timeout:g} s and was stopped") from None
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error as JSON `{"error": "<one line>"}`."""
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -230,21 +248,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"error": _one_line(str(exc.detail)).lower()}, status_code=exc.status_code, headers=exc.headers
         )
 
+
+def _add_page(app: FastAPI, page: str) -> None:
+    """The coder's page, with links relative to the prefix the app is served under."""
+
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def index(request: Request) -> HTMLResponse:
         base = html.escape(request.scope.get("root_path", "").rstrip("/") + "/", quote=True)
         return HTMLResponse(page.replace("{{base}}", base), headers={"Content-Security-Policy": _PAGE_CSP})
 
+
+def _add_health(app: FastAPI, engines: dict[str, Extractor], ruleset_version: str) -> None:
     @app.get("/api/health", response_model=Health, summary="Server status and what it offers")
     async def health() -> Health:
         return Health(
             version=reviewer.__version__,
-            ruleset_version=warmed.ruleset_version,
+            ruleset_version=ruleset_version,
             extractors=list(engines),
             max_note_chars=MAX_NOTE_CHARS,
             max_file_bytes=MAX_NOTE_BYTES,
         )
 
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_NOTE_CHARS:
+        raise ApiError(413, f"text: the note has {len(text):,} characters; the limit is {MAX_NOTE_CHARS:,}")
+
+
+def _add_review(app: FastAPI, engines: dict[str, Extractor], threads: _Threads) -> None:
     @app.post(
         "/api/review",
         response_model=Review,
@@ -252,10 +283,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Review one note for CPT 11004",
     )
     async def api_review(body: ReviewRequest) -> Response:
-        if len(body.text) > MAX_NOTE_CHARS:
-            raise ApiError(
-                413, f"text: the note has {len(body.text):,} characters; the limit is {MAX_NOTE_CHARS:,}"
-            )
+        _check_length(body.text)
         check_text(body.text, "text")
         extractor = engines.get(body.extractor)
         if extractor is None:
@@ -268,8 +296,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             claimed_codes=body.claimed_codes,
             note_id=body.note_id or None,
         )
-        result = await run(body.extractor, job)
+        result = await threads.run(body.extractor, job)
         return Response(result.model_dump_json(), media_type="application/json")
+
+
+def _add_documents(app: FastAPI, threads: _Threads) -> None:
+    """A dropped note file read into text, and a review made into its HTML report."""
 
     @app.post(
         "/api/note-file",
@@ -285,7 +317,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await file.close()
         if len(data) > MAX_NOTE_BYTES:
             raise ApiError(413, f"{name}: the file is over {MAX_NOTE_BYTES / 1e6:.1f} MB")
-        doc = await run("rules", partial(parse_document, name, data))
+        doc = await threads.run("rules", partial(parse_document, name, data))
         return NoteFile(
             name=name,
             format=doc.format,
@@ -303,17 +335,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="The self-contained HTML report of a review",
     )
     async def api_report(body: ReportRequest) -> HTMLResponse:
-        if len(body.text) > MAX_NOTE_CHARS:
-            raise ApiError(
-                413, f"text: the note has {len(body.text):,} characters; the limit is {MAX_NOTE_CHARS:,}"
-            )
-        page = await run("rules", partial(render_html, body.review, body.text))
+        _check_length(body.text)
+        page = await threads.run("rules", partial(render_html, body.review, body.text))
         return HTMLResponse(
             page,
             headers={"Content-Disposition": f'attachment; filename="review-{_file_id(body.review)}.html"'},
         )
-
-    return app
 
 
 def _file_id(review: Review) -> str:
