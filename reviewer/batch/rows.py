@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.inputs import MAX_NOTE_CHARS, NoteInputError, decode_note
+from reviewer.inputs.claim import split_codes
 
 __all__ = [
     "KNOWN_COLUMNS",
@@ -24,7 +25,6 @@ __all__ = [
     "count_rows",
     "read_document",
     "read_rows",
-    "split_codes",
 ]
 
 # Columns with a meaning; every other column passes through to the outputs untouched.
@@ -57,14 +57,6 @@ class NoteRow:
             "date_of_service": self.date_of_service,
             "columns": self.columns,
         }
-
-
-def split_codes(value: object) -> list[str]:
-    """Claimed codes from a cell ("11004, 11043-XS; N49.3") or a JSON list."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else str(value).replace(";", ",").split(",")
-    return [str(c).strip() for c in items if str(c).strip()]
 
 
 def _read_text_file(path: Path) -> tuple[str, list[str]]:

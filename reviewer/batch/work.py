@@ -109,11 +109,7 @@ def build_extractor(setup: WorkerSetup) -> Extractor:
         llm = LlmExtractor(LlmConfig.model_validate(setup.llm_config))
         if _gate is not None:
             _gate.attach(llm.client)
-        if setup.extractor == "llm":
-            return llm
-        from reviewer.extract.hybrid import HybridExtractor
-
-        return HybridExtractor(llm=llm)
+        return get_extractor(setup.extractor, llm=llm)
     return get_extractor(setup.extractor)
 
 

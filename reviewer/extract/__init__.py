@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from reviewer.findings import Findings
 from reviewer.note import Note
+
+if TYPE_CHECKING:
+    from reviewer.extract.llm import LlmExtractor
 
 
 @dataclass
@@ -50,8 +53,10 @@ class Extractor(Protocol):
 EXTRACTORS = ("rules", "llm", "hybrid")
 
 
-def get_extractor(name: str) -> Extractor:
-    """The extractor called `name`; heavy imports happen here, not at package import."""
+def get_extractor(name: str, *, llm: LlmExtractor | None = None) -> Extractor:
+    """The extractor called `name`; heavy imports happen here, not at package import. `llm`, an
+    LLM extractor the caller configured (its endpoint, masking, rate gate), serves `llm` and
+    `hybrid`; without it one is configured from the environment (REVIEWER_LLM_*)."""
     if name == "rules":
         from reviewer.extract.rules import RulesExtractor
 
@@ -59,9 +64,9 @@ def get_extractor(name: str) -> Extractor:
     if name == "llm":
         from reviewer.extract.llm import LlmExtractor
 
-        return LlmExtractor()
+        return llm or LlmExtractor()
     if name == "hybrid":
         from reviewer.extract.hybrid import HybridExtractor
 
-        return HybridExtractor()
+        return HybridExtractor(llm)
     raise ValueError(f"unknown extractor {name!r} (choose from: {', '.join(EXTRACTORS)})")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import codecs
 
-# spaCy's default limit; an operative note is a few kilobytes.
-MAX_NOTE_CHARS = 1_000_000
+from reviewer.note import MAX_NOTE_CHARS, checked_text
+
+__all__ = ["MAX_NOTE_CHARS", "NoteInputError", "check_text", "decode_note"]
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),  # before UTF-16 LE: it starts with the same bytes
@@ -30,16 +31,12 @@ def decode_note(data: bytes, name: str) -> tuple[str, list[str]]:
 
 
 def check_text(text: str, name: str) -> str:
-    """Refuse text that cannot be a note: empty, over the limit, no words."""
-    if not text.strip():
-        raise NoteInputError(f"{name}: the note is empty")
-    if len(text) > MAX_NOTE_CHARS:
-        raise NoteInputError(
-            f"{name}: the note has {len(text):,} characters; the limit is {MAX_NOTE_CHARS:,} (is this one note?)"
-        )
-    if not any(c.isalpha() for c in text):
-        raise NoteInputError(f"{name}: the note has no words in it")
-    return text
+    """Refuse text that cannot be a note (empty, over the limit, binary-looking, no words), as
+    the review itself would, naming the input."""
+    try:
+        return checked_text(text)
+    except ValueError as exc:
+        raise NoteInputError(f"{name}: {exc}") from None
 
 
 def _decode(data: bytes, name: str) -> tuple[str, list[str]]:

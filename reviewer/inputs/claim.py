@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["ClaimedCode", "parse_claimed"]
+__all__ = ["ClaimedCode", "parse_claimed", "split_codes"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,15 @@ _DIAGNOSIS = re.compile(r"(?P<category>[A-Z]\d[0-9A-Z])(?:\.?(?P<rest>[0-9A-Z]{1
 _MODIFIER = re.compile(r"[0-9A-Z]{2}")
 # A typo of a code ("1100", "11004-X", "N49.33.1") rather than words: a warning, not an error.
 _CODE_SHAPED = re.compile(r"[0-9A-Z][0-9A-Z.:\-X* ]{1,14}")
+
+
+def split_codes(value: object) -> list[str]:
+    """Claimed codes as written in an option or a cell ("11004, 11043-XS; N49.3") or as a JSON
+    list, one string per code."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).replace(";", ",").split(",")
+    return [str(c).strip() for c in items if str(c).strip()]
 
 
 def parse_claimed(codes: Sequence[str]) -> list[ClaimedCode]:

@@ -149,7 +149,6 @@ def check_llm_config() -> None:
 def _load_extractors() -> dict[str, Extractor]:
     engines: dict[str, Extractor] = {"rules": get_extractor("rules")}
     try:
-        from reviewer.extract.hybrid import HybridExtractor
         from reviewer.extract.llm import LlmConfig, LlmExtractor, LlmNotConfigured
     except ImportError:  # the `llm` extra is not installed: the rules path only
         return engines
@@ -161,7 +160,7 @@ def _load_extractors() -> dict[str, Extractor]:
         return engines
     llm = LlmExtractor(config)  # one client for every request; its key and endpoint stay here
     engines["llm"] = llm
-    engines["hybrid"] = HybridExtractor(llm=llm)
+    engines["hybrid"] = get_extractor("hybrid", llm=llm)
     return engines
 
 
