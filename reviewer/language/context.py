@@ -44,17 +44,9 @@ class _Engine:
         """Assertions of the spans. The note is read in chunks of sentences: ConText compares
         every modifier with every target of a document, so one document per chunk keeps a very
         long note linear (scopes never cross a sentence, so chunking changes nothing)."""
-        from reviewer.language.fastcontext import chunks, only_sentences_with
+        from reviewer.language.fastcontext import by_chunks
 
-        result = [Assertion.present] * len(spans)
-        masked = only_sentences_with(note, spans)
-        by_start = sorted(range(len(spans)), key=lambda i: spans[i][0])
-        starts = [spans[i][0] for i in by_start]
-        for c_start, c_end in chunks(note):
-            members = by_start[bisect_left(starts, c_start) : bisect_left(starts, c_end)]
-            if members:
-                self._assert_chunk(note, masked, c_start, c_end, spans, members, result)
-        return result
+        return by_chunks(note, spans, self._assert_chunk)
 
     def _assert_chunk(
         self,

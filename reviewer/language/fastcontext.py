@@ -329,17 +329,7 @@ class FastContext:
         self.matcher = Matcher(rules["context_rules"], self.tokenizer)
 
     def assert_spans(self, note: Note, spans: Sequence[tuple[int, int]]) -> list[Assertion]:
-        result = [Assertion.present] * len(spans)
-        if not spans:
-            return result
-        masked = only_sentences_with(note, spans)
-        by_start = sorted(range(len(spans)), key=lambda i: spans[i][0])
-        starts = [spans[i][0] for i in by_start]
-        for c_start, c_end in chunks(note):
-            members = by_start[bisect_left(starts, c_start) : bisect_left(starts, c_end)]
-            if members:
-                self._assert_chunk(note, masked, c_start, c_end, spans, members, result)
-        return result
+        return by_chunks(note, spans, self._assert_chunk)
 
     def _assert_chunk(
         self,
@@ -430,6 +420,26 @@ def only_sentences_with(note: Note, spans: Sequence[tuple[int, int]]) -> str:
         pos = end
     parts.append(" " * (len(note.norm) - pos))
     return "".join(parts)
+
+
+# (note, masked text, chunk start, chunk end, spans, indexes of the spans in the chunk, result)
+ChunkReader = Callable[[Note, str, int, int, Sequence[tuple[int, int]], list[int], list[Assertion]], None]
+
+
+def by_chunks(note: Note, spans: Sequence[tuple[int, int]], read: ChunkReader) -> list[Assertion]:
+    """Assertions of the spans, `read` chunk by chunk over the note with every sentence that
+    holds no span blanked out (the medspaCy reference engine reads the same chunks)."""
+    result = [Assertion.present] * len(spans)
+    if not spans:
+        return result
+    masked = only_sentences_with(note, spans)
+    by_start = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    starts = [spans[i][0] for i in by_start]
+    for c_start, c_end in chunks(note):
+        members = by_start[bisect_left(starts, c_start) : bisect_left(starts, c_end)]
+        if members:
+            read(note, masked, c_start, c_end, spans, members, result)
+    return result
 
 
 def chunks(note: Note) -> Iterator[tuple[int, int]]:
