@@ -1,5 +1,7 @@
 """The deterministic extractor: what a coder relies on it to read correctly."""
 
+import pytest
+
 from reviewer.extract.rules import RulesExtractor
 from reviewer.findings import Assertion, Findings, LayerAction, Region, SiteRole, TechniqueKind
 from reviewer.note import Note
@@ -139,3 +141,35 @@ def test_unlisted_header_sends_the_narrative_to_its_section() -> None:
     )
     layers = {layer.layer.value: (layer.evidence.section, layer.action) for layer in extract(text).layers}
     assert layers["fascia"] == ("description", LayerAction.removed)
+
+
+_ABSCESS = (
+    "Procedure: Incision and drainage of scrotal wall abscess.\n"
+    "Description: The left hemiscrotal abscess was incised and 10 mL of pus drained. {S} "
+    "The cavity was irrigated and packed.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("The abscess cavity was debrided with a curette.", TechniqueKind.incision_drainage),
+        ("The infected abscess lining was excised with scissors.", TechniqueKind.incision_drainage),
+        ("The necrotic pseudocapsule was excised sharply.", TechniqueKind.incision_drainage),
+        ("The cavity was sharply debrided of necrotic debris.", TechniqueKind.incision_drainage),
+        ("Devitalized subcutaneous fat at the cavity base was excised sharply.", TechniqueKind.excisional),
+        (
+            "The abscess cavity and the surrounding necrotic tissue were debrided.",
+            TechniqueKind.debridement_unspecified,
+        ),
+    ],
+)
+def test_removing_the_abscess_cavity_lining_is_part_of_the_drainage(
+    sentence: str, kind: TechniqueKind
+) -> None:
+    """Ruleset decision abscess-cavity-is-drainage: the drained abscess's own cavity, lining or
+    pseudocapsule removed is the I&D; a tissue layer or tissue beyond the cavity is not."""
+    note = Note(_ABSCESS.replace("{S}", sentence))
+    found = RulesExtractor().extract(note).findings
+    said = [t for t in found.techniques if t.evidence.start >= note.text.index(sentence[:12])]
+    assert said and said[0].kind is kind

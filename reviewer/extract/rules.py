@@ -146,6 +146,8 @@ class _Sentence:
     separate: bool  # "a separate wound of the thigh"
     verbs: list[tuple[int, int]]  # removal verbs stated as done today
     clauses: list[tuple[int, int]]
+    layers: tuple[int, ...]  # starts of the tissue layers the sentence names
+    drained: bool  # the note drains an abscess today (incision and drainage stated as done)
 
 
 def _read_sentence(
@@ -154,6 +156,7 @@ def _read_sentence(
     span: tuple[int, int],
     items: list[tuple[Target, Assertion]],
     verbs: list[tuple[int, int]],
+    drained: bool,
 ) -> _Sentence:
     sentence = note.norm[span[0] : span[1]]
     present = [t for t, a in items if a is Assertion.present]
@@ -171,6 +174,8 @@ def _read_sentence(
         separate=lex.separate_region_cues.search(sentence) is not None,
         verbs=verbs,
         clauses=clauses(note, span),
+        layers=tuple(t.start for t, _ in items if t.category == "layers"),
+        drained=drained,
     )
 
 
@@ -186,9 +191,13 @@ def build_findings(note: Note, lex: Lexicon) -> Findings:
     for v in done_verbs:
         verbs_by_sentence.setdefault(note.sentence_at(v[0]), []).append(v)
 
+    drained = any(
+        t.category == "techniques" and t.value == "incision_drainage" and status is Assertion.present
+        for t, status in zip(targets, statuses, strict=True)
+    )
     found: dict[str, list[Any]] = {name: [] for name, value in Findings() if isinstance(value, list)}
     for span, items in by_sentence.items():
-        sentence = _read_sentence(note, lex, span, items, verbs_by_sentence.get(span, []))
+        sentence = _read_sentence(note, lex, span, items, verbs_by_sentence.get(span, []), drained)
         for t, status in items:
             builder = _BUILDERS.get(t.category)
             if builder is not None:
@@ -233,6 +242,8 @@ def _technique(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sente
         kind = "excisional"
     if kind in ("excisional", "debridement_unspecified") and s.surface_only:
         kind = "selective"  # "slough lifted with forceps and trimmed with scissors"
+    if kind in ("excisional", "debridement_unspecified") and _of_abscess_cavity(note, lex, t, s):
+        kind = "incision_drainage"  # "the abscess lining was excised": part of the drainage
     all_necrotic = s.all_necrotic and kind == "excisional"
     built: _Built = [
         (
@@ -247,6 +258,19 @@ def _technique(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sente
             ("procedures", OtherProcedure(evidence=e, assertion=status, kind=ProcedureKind.incision_drainage))
         )
     return built
+
+
+def _of_abscess_cavity(note: Note, lex: Lexicon, t: Target, s: _Sentence) -> bool:
+    """A removal whose clause is about the drained abscess's own cavity, wall, lining or
+    loculations and names no tissue layer (ruleset decision abscess-cavity-is-drainage)."""
+    if not s.drained:
+        return False
+    start, end = next((c for c in s.clauses if c[0] <= t.start < c[1]), (s.start, s.end))
+    if any(start <= layer < end for layer in s.layers):
+        return False
+    if lex.abscess_cavity_beyond.search(note.norm, start, end) is not None:
+        return False
+    return lex.abscess_cavity.search(note.norm, start, end) is not None
 
 
 def _layer(note: Note, lex: Lexicon, t: Target, status: Assertion, s: _Sentence) -> _Built:

@@ -88,6 +88,8 @@ class Lexicon:
     layer_exposed_after: re.Pattern[str]
     removal_verbs: re.Pattern[str]
     inspection_cues: re.Pattern[str]
+    abscess_cavity: re.Pattern[str]
+    abscess_cavity_beyond: re.Pattern[str]
     repeat_conditions: re.Pattern[str]
     repeat_staged: re.Pattern[str]
     repeat_when: re.Pattern[str]
@@ -154,6 +156,8 @@ def load_lexicon() -> Lexicon:
         layer_exposed_after=anywhere("layer_exposed_after"),
         removal_verbs=_bounded(raw["removal_verbs"]),
         inspection_cues=_bounded(raw["inspection_cues"]),
+        abscess_cavity=_bounded(raw["abscess_cavity"]),
+        abscess_cavity_beyond=_bounded(raw["abscess_cavity_beyond"]),
         repeat_conditions=_bounded(raw["repeat_conditions"]),
         repeat_staged=re.compile("|".join(raw["repeat_staged"])),
         repeat_when=re.compile("|".join(f"(?:{flexible_spaces(p)})" for p in raw["repeat_when"])),
