@@ -136,3 +136,31 @@ def test_run_on_text_without_punctuation_is_never_affirmed() -> None:
     note = Note("DESCRIPTION " + words * 40)
     start = note.norm.index("fascia")
     assert screen(note, [(start, start + 6)], [Assertion.present]) == [Assertion.possible]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word", "expected"),
+    [
+        ("Fournier's gangrene, pathology pending.", "gangrene", Assertion.possible),
+        ("Necrotizing fasciitis of the scrotum, pending final pathology.", "fasciitis", Assertion.possible),
+        ("Fournier's gangrene, cultures pending.", "gangrene", Assertion.present),
+        ("Fournier's gangrene; wound cultures and sensitivities pending.", "gangrene", Assertion.present),
+        ("Father - necrotizing fasciitis.", "fasciitis", Assertion.other_person),
+        ("Fascia excised: no\nThe wound was packed.", "excised", Assertion.absent),
+    ],
+    ids=[
+        "pathology-pending",
+        "pending-final-pathology",
+        "cultures-pending",
+        "sensitivities-pending",
+        "relative-dash",
+        "line-end-answer",
+    ],
+)
+def test_results_awaited_relatives_and_line_end_answers(
+    sentence: str, word: str, expected: Assertion
+) -> None:
+    """A diagnosis awaiting pathology is not concluded (ruleset decision postop-uncertain-stays-
+    unclear); awaited cultures say nothing about it; a dash after a relative names whose finding
+    follows; an answer at the end of its line answers the question before it."""
+    assert status_of(sentence, word) is expected

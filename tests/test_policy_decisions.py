@@ -337,6 +337,13 @@ def test_an_unplanned_return_after_a_prior_colostomy_is_78_a_staged_one_58() -> 
     assert modifiers(repeat=[staged], procedures=[colostomy]) == ["58"]
     assert modifiers(repeat=[today]) == []  # no procedure with a 90-day global before today
     assert modifiers(procedures=[colostomy]) == []  # not a repeat debridement
+    # A later debridement planned (or ruled out, or conditional) says nothing about whether
+    # today's return was planned: still 78.
+    for assertion in (Assertion.present, Assertion.absent, Assertion.hypothetical):
+        later = RepeatDebridement(
+            evidence=n.ev("second look in 48 hours", "plan"), kind=RepeatKind.planned, assertion=assertion
+        )
+        assert modifiers(repeat=[today, later], procedures=[colostomy]) == ["78"]
 
 
 def test_queries_are_not_drafted_when_no_answer_could_make_an_nsti_code_billable() -> None:

@@ -177,7 +177,9 @@ def _global_modifier(facts: Facts, rs: Ruleset) -> tuple[str | None, str]:
     ]
     if not today or not prior:
         return None, ""
-    planned = any(r.staged for r in today) or any(r.kind is RepeatKind.planned for r in f.repeat)
+    # 58 when today's return is itself told as staged or planned ("planned second look"); a plan
+    # for a later debridement says nothing about whether today's was planned.
+    planned = any(r.staged for r in today)
     modifier = rs.staged_modifier if planned else rs.unplanned_modifier
     kind = prior[0].kind.value.replace("_", " ")
     return modifier, (
