@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from reviewer.datafile import load_yaml
 from reviewer.findings import Assertion
@@ -123,10 +124,22 @@ class Cue:
 _RELATIVE = re.compile(r", (?:which|who|whose) ")
 
 
+# Each note's clauses by sentence, read once: ConText, the screen and the extractor all ask.
+_CLAUSES: WeakKeyDictionary[Note, dict[tuple[int, int], list[tuple[int, int]]]] = WeakKeyDictionary()
+
+
 def clauses(note: Note, sentence: tuple[int, int]) -> list[tuple[int, int]]:
     """The clauses of a sentence (offsets in `norm`), cut at the rules' boundaries, after an
     opening subordinate clause ("Although the muscle was not involved, ...") and around a
     relative clause set off by commas ("the fascia, which could not be salvaged, was ...")."""
+    known = _CLAUSES.setdefault(note, {})
+    found = known.get(sentence)
+    if found is None:
+        found = known[sentence] = _cut(note, sentence)
+    return list(found)
+
+
+def _cut(note: Note, sentence: tuple[int, int]) -> list[tuple[int, int]]:
     s_start, s_end = sentence
     norm = note.norm
     rules = load_rules()
@@ -187,15 +200,19 @@ def cues_in(text: str, offset: int = 0) -> list[Cue]:
     before the next group reads, so no phrase is read twice."""
     rules = load_rules()
     chars = list(text)
+    blanked = [False]  # since the text was last joined
 
     def blank(m: re.Match[str]) -> None:
         chars[m.start() : m.end()] = " " * (m.end() - m.start())
+        blanked[0] = True
 
     for m in finditer(rules.pseudo, text):
         blank(m)
     found: list[Cue] = []
+    current = text
     for group in rules.groups:
-        current = "".join(chars)
+        if blanked[0]:
+            current, blanked[0] = "".join(chars), False  # what earlier groups left unread
         for m in finditer(group.pattern, current):  # same matches, faster (language/fastregex.py)
             if m.end() == m.start():
                 continue
