@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from reviewer.evaluate.cases import load_cases
 from reviewer.extract import get_extractor
 from reviewer.findings import Assertion
-from reviewer.language import context, fastcontext, spacy_order, tokenizer
+from reviewer.language import context, fastcontext, phrase_order, tokenizer
 from reviewer.language.lexicon import load_lexicon
 from reviewer.note import Note
 from reviewer.pipeline import review_with
@@ -118,7 +118,7 @@ def test_rule_ids_hash_as_in_spacy() -> None:
 
     for i, rule in enumerate(RULES):
         rule_id = f"{rule['category'].upper()}_{i}"
-        assert spacy_order.murmurhash64a(rule_id.encode(), 1) == hash_string(rule_id)
+        assert phrase_order.murmurhash64a(rule_id.encode(), 1) == hash_string(rule_id)
 
 
 # --- assertions ------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from importlib import resources
 from typing import Any
 
 from reviewer.findings import Assertion
-from reviewer.language.spacy_order import murmurhash64a, preshed_order
+from reviewer.language.phrase_order import murmurhash64a, preshed_order
 from reviewer.language.tokenizer import Tokenizer, Tokens, tokenizer
 from reviewer.note import Note
 
