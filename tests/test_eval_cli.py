@@ -275,3 +275,24 @@ def test_recorded_llm_eval_passes_its_gates(tmp_path: Path, extractor: str) -> N
         env=env,
     )
     assert p.returncode == 0, p.stdout + p.stderr
+    # Every recorded interaction was asked for: the cassette holds no stale recordings.
+    assert json.loads((tmp_path / "eval.json").read_text())["cassette_unplayed"] == 0
+
+
+def test_replaying_a_subset_reports_the_recordings_it_never_asked_for(tmp_path: Path) -> None:
+    """Two gold cases against the whole gold-set cassette: the other recordings went unasked,
+    and the report says so (a cassette left behind by a changed prompt shows up the same way)."""
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    for path in sorted(GOLD.glob("*.yaml"))[:2]:
+        shutil.copy(path, gold / path.name)
+    env = {**os.environ, "REVIEWER_LLM_CONFIG": str(ROOT / "eval" / "llm-replay.toml")}
+    args = ["eval", str(gold), "--extractor", "llm", "--out", str(tmp_path / "out")]
+    args += ["--baseline", str(tmp_path / "llm.json"), "--update-baseline"]
+    p = subprocess.run(
+        [sys.executable, "-m", "reviewer", *args], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
+    report = json.loads((tmp_path / "out" / "eval.json").read_text())
+    assert report["cassette_unplayed"] > 100
+    assert "recorded LLM interaction(s) were never asked for" in report["standing"]

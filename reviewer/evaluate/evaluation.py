@@ -38,6 +38,9 @@ class EvalReport(BaseModel):
     baseline_updated: bool = False
     delta: Delta | None = None
     gates: list[GateResult] = []
+    # Replayed LLM runs: recorded interactions no request asked for (stale recordings, or cases
+    # not in this gold set); None when nothing was replayed.
+    cassette_unplayed: int | None = None
 
     @property
     def metrics(self) -> Metrics:
@@ -85,6 +88,7 @@ def run(
         progress=(lambda i, _: progress(i + 1, len(cases))) if progress is not None else None,
     )
     elapsed = time.perf_counter() - started
+    unplayed = _close(engine)
     current = snapshot(results, compute_metrics(results), extractor=name)
     return EvalReport(
         extractor=name,
@@ -97,7 +101,19 @@ def run(
         baseline_updated=accept_baseline,
         delta=compare(current, old) if old is not None else None,
         gates=evaluate_gates(gate_list, current, current if accept_baseline else old),
+        cassette_unplayed=unplayed,
     )
+
+
+def _close(engine: Extractor) -> int | None:
+    """Stop an LLM extractor's cassette replay; how many recorded interactions went unasked
+    (None when the extractor replays nothing)."""
+    llm = getattr(engine, "llm", engine)  # the hybrid extractor holds its LLM extractor
+    close = getattr(llm, "close", None)
+    if close is None or getattr(getattr(llm, "config", None), "cassette", None) is None:
+        return None
+    unplayed: int = close()
+    return unplayed
 
 
 def _load_baseline(path: Path, extractor: str) -> Snapshot | None:

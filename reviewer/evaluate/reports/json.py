@@ -50,6 +50,7 @@ def eval_json(report: EvalReport) -> str:
         "passed": report.gates_passed,
         "headline": eval_headline(report),
         "standing": eval_standing(report),
+        "cassette_unplayed": report.cassette_unplayed,
         "gold": report.current.gold.model_dump(),
         "versions": report.current.versions,
         "baseline": {
