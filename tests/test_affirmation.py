@@ -164,3 +164,66 @@ def test_results_awaited_relatives_and_line_end_answers(
     unclear); awaited cultures say nothing about it; a dash after a relative names whose finding
     follows; an answer at the end of its line answers the question before it."""
     assert status_of(sentence, word) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word", "expected"),
+    [
+        # A title's full stop does not end the clause that dates the fact.
+        ("Fascia excised by Dr. Smith last week.", "Fascia", Assertion.historical),
+        ("Mrs. Jones had her fascia excised two weeks ago.", "fascia", Assertion.historical),
+        # Nobody did it.
+        ("Nobody excised fascia.", "fascia", Assertion.absent),
+        ("No one took the fascia.", "fascia", Assertion.absent),
+        # Form answers: not applicable, held, and a capitals answer run into the next sentence.
+        ("Fascia excised: N/A", "Fascia", Assertion.absent),
+        ("Fascia excised - not applicable.", "Fascia", Assertion.absent),
+        ("Scalpel excision of fascia \u2014 held.", "fascia", Assertion.absent),
+        ("Fascial excision: on hold.", "Fascial", Assertion.absent),
+        ("FASCIA EXCISED: NO The wound was packed.", "FASCIA", Assertion.absent),
+        # A dash that points back to a previous operation.
+        ("Fascia excised - this refers to the last operation.", "Fascia", Assertion.historical),
+    ],
+)
+def test_titles_nobody_form_answers_and_back_references(
+    sentence: str, word: str, expected: Assertion
+) -> None:
+    assert status_of(sentence, word) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # Judged unlikely, before or after the term.
+        ("Fournier's gangrene - unlikely.", Assertion.absent),
+        ("Fournier's gangrene was felt less likely.", Assertion.absent),
+        ("Fournier's gangrene not suspected.", Assertion.absent),
+        ("Fournier's gangrene: low probability.", Assertion.absent),
+        ("Findings inconsistent with Fournier's gangrene.", Assertion.absent),
+        ("Atypical for Fournier's gangrene.", Assertion.absent),
+        # Likened, taught or defined.
+        ("The picture resembled Fournier's gangrene.", Assertion.hypothetical),
+        ("Educated on the warning signs of Fournier's gangrene.", Assertion.hypothetical),
+        ("Fournier's gangrene is a surgical emergency.", Assertion.hypothetical),
+        # The first concern, later doubted.
+        ("Fournier's gangrene was the initial concern.", Assertion.possible),
+    ],
+)
+def test_an_infection_judged_unlikely_likened_taught_or_defined_is_not_found(
+    sentence: str, expected: Assertion
+) -> None:
+    assert status_of(sentence, "Fournier") is expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Fournier's gangrene of the scrotum was confirmed by dishwater fluid.",
+        "Findings consistent with Fournier's gangrene.",
+        "Fournier's gangrene with gas in the tissues was found.",
+        "Dr. Smith debrided the Fournier's gangrene today.",
+        "Fournier's gangrene: yes.",
+    ],
+)
+def test_a_confirmed_infection_stays_affirmed(sentence: str) -> None:
+    assert status_of(sentence, "Fournier") is Assertion.present

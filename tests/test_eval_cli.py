@@ -279,9 +279,9 @@ def test_recorded_llm_eval_passes_its_gates(tmp_path: Path, extractor: str) -> N
     assert json.loads((tmp_path / "eval.json").read_text())["cassette_unplayed"] == 0
 
 
-def test_replaying_a_subset_reports_the_recordings_it_never_asked_for(tmp_path: Path) -> None:
-    """Two gold cases against the whole gold-set cassette: the other recordings went unasked,
-    and the report says so (a cassette left behind by a changed prompt shows up the same way)."""
+def test_a_replay_that_leaves_recordings_unasked_fails(tmp_path: Path) -> None:
+    """Two gold cases against the whole gold-set cassette: the other recordings went unasked, and
+    the run fails (a cassette left behind by a changed prompt or model fails the same way)."""
     gold = tmp_path / "gold"
     gold.mkdir()
     for path in sorted(GOLD.glob("*.yaml"))[:2]:
@@ -292,7 +292,7 @@ def test_replaying_a_subset_reports_the_recordings_it_never_asked_for(tmp_path: 
     p = subprocess.run(
         [sys.executable, "-m", "reviewer", *args], capture_output=True, text=True, cwd=ROOT, env=env
     )
-    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "gate failed: recorded LLM interactions unused <= 0" in p.stderr
     report = json.loads((tmp_path / "out" / "eval.json").read_text())
-    assert report["cassette_unplayed"] > 100
-    assert "recorded LLM interaction(s) were never asked for" in report["standing"]
+    assert report["cassette_unplayed"] > 100 and not report["passed"]

@@ -109,8 +109,8 @@ def test_clinical_words_are_kept() -> None:
 
 
 def test_gold_notes_keep_every_lexicon_term() -> None:
-    """The 114 gold notes (realistic styles, no real identifiers): no term the extractor reads is
-    masked, and nothing but dates is."""
+    """The gold notes (realistic styles, no real identifiers): no term the extractor reads is
+    masked, and nothing but dates and the surgeons named after a title ("Dr. Alvarez") is."""
     from reviewer.language.lexicon import load_lexicon
 
     lex = load_lexicon()
@@ -118,10 +118,12 @@ def test_gold_notes_keep_every_lexicon_term() -> None:
     for case in load_cases(ROOT / "eval" / "gold"):
         m = mask(case.note)
         kinds |= {s.kind for s in m.spans}
+        names = [s for s in m.spans if s.kind == "NAME"]
+        assert all(re.search(r"\b(?:Dr|Mr|Mrs|Ms)\.? $", case.note[: s.start]) for s in names), case.id
         targets = lex.find(Note(case.note).norm)
         hit = [t for t in targets if any(s.start < t.end and t.start < s.end for s in m.spans)]
         assert hit == [], f"{case.id}: masked {[case.note[t.start : t.end] for t in hit]}"
-    assert kinds <= {"DATE"}
+    assert kinds <= {"DATE", "NAME"}
 
 
 def _quotes_from(masked: str) -> LlmExtraction:

@@ -100,9 +100,32 @@ def run(
         baseline=old,
         baseline_updated=accept_baseline,
         delta=compare(current, old) if old is not None else None,
-        gates=evaluate_gates(gate_list, current, current if accept_baseline else old),
+        gates=evaluate_gates(gate_list, current, current if accept_baseline else old)
+        + _cassette_gate(unplayed),
         cassette_unplayed=unplayed,
     )
+
+
+def _cassette_gate(unplayed: int | None) -> list[GateResult]:
+    """A replayed run fails when the cassette holds recordings no request asked for: they were
+    made for another prompt, model or gold set, so the replay no longer shows this one."""
+    if unplayed is None:
+        return []
+    detail = f"{unplayed} <= 0" + (
+        " (stale recordings: re-record with eval/record_llm.py, or replay the gold set they were made on)"
+        if unplayed
+        else ""
+    )
+    return [
+        GateResult(
+            gate="recorded LLM interactions unused <= 0",
+            metric="cassette_unplayed",
+            status="fail" if unplayed else "pass",
+            value=float(unplayed),
+            bound=0.0,
+            detail=detail,
+        )
+    ]
 
 
 def _close(engine: Extractor) -> int | None:

@@ -16,6 +16,9 @@ _CAPS_ONLY = re.compile(r"(?=[^a-z]*[A-Z]{3})[^a-z]{3,80}")
 # A line that opens a form field ("Crepitus: [x] yes") starts a new statement.
 _FIELD_LINE = re.compile(r"(?:[>*\u2022#-]+[ \t]*)?[a-z][a-z0-9 /&()'-]{1,40}:(?!//)")
 _SENTENCE_END = re.compile(r"[.!?](?=[\s\"')\]]|$)")
+# A form answer in capitals ends its statement even when the next sentence follows on the same
+# line without a full stop ("FASCIA EXCISED: NO The wound was packed"): read in the original case.
+_CAPS_ANSWER = re.compile(r"[:\-][ \t]*(?:NO|N|NONE|NIL|N/A|NA|NEG|YES|Y)(?=[ \t]+[A-Z][a-z])")
 
 
 def sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple[int, int, bool]]:
@@ -41,6 +44,7 @@ def sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple[
         if end - line <= 12 and re.fullmatch(r"\s*(?:\d{1,2}|[a-z])\.", norm[line:end]):
             continue
         cuts.add(end)
+    cuts.update(m.end() for m in _CAPS_ANSWER.finditer(text))
     # In a note written in mixed case, a line in capitals stands alone.
     letters = [c for c in text[:20000] if c.isalpha()]
     mixed_case = sum(c.isupper() for c in letters) < 0.5 * len(letters)

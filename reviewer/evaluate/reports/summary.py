@@ -148,16 +148,10 @@ def eval_standing(report: EvalReport) -> str:
     wrong = sum(1 for r in report.results if not r.checks.get("verdict", False))
     accuracy = format_value(METRICS["verdict_accuracy"], m.verdict_accuracy)
     passing = sum(1 for g in report.gates if not g.failed)
-    stale = (
-        f" {report.cassette_unplayed} recorded LLM interaction(s) were never asked for: "
-        "re-record the cassette (eval/record_llm.py) or evaluate the gold set it was recorded on."
-        if report.cassette_unplayed
-        else ""
-    )
     return (
         f"Verdict accuracy {accuracy}: {wrong} of {m.cases} cases wrong, {m.unsafe} unsafe. "
         f"{m.cases_passed} of {m.cases} cases pass every check; "
-        f"{passing} of {len(report.gates)} gates pass; {report.elapsed_s:.1f} s.{stale}"
+        f"{passing} of {len(report.gates)} gates pass; {report.elapsed_s:.1f} s."
     )
 
 
