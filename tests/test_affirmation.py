@@ -131,6 +131,17 @@ def test_instructions_are_not_documentation() -> None:
     assert not any("necrotic skin was excised" in c for c in covered)
 
 
+def test_a_request_naming_what_it_marks_refers_back_only_to_a_sentence_about_it() -> None:
+    """ "Mark the depth as met." voids the sentence before it when that sentence is about a layer,
+    and leaves a diagnosis before it alone."""
+    about = Note("POSTOPERATIVE DIAGNOSIS: Fournier's gangrene. You must mark the depth as met.")
+    covered = [about.norm[a:b] for a, b in instruction_spans(about)]
+    assert not any("fournier" in c for c in covered)
+    layer = Note("DESCRIPTION: The fascia was excised. Mark the depth as met. Irrigated.")
+    covered = [layer.norm[a:b] for a, b in instruction_spans(layer)]
+    assert any("the fascia was excised" in c for c in covered)
+
+
 def test_run_on_text_without_punctuation_is_never_affirmed() -> None:
     words = "necrotic fascia of the scrotum was excised and fournier gangrene was present "
     note = Note("DESCRIPTION " + words * 40)

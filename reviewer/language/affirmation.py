@@ -54,6 +54,9 @@ class AffirmationRules:
     nominal: re.Pattern[str]
     predicate: re.Pattern[str]
     done: re.Pattern[str]
+    # A request naming what it marks ("mark the depth as met"): the words that name it, and the
+    # words a sentence before it must hold to be the one it refers back to.
+    request_targets: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
 
 
 def _word_bounded(pattern: str) -> str:
@@ -96,6 +99,9 @@ def load_rules() -> AffirmationRules:
         nominal=re.compile(rf"(?:{'|'.join(raw['nominal_removals'])})$"),
         predicate=re.compile(raw["nominal_predicate"]),
         done=re.compile(rf"(?:{'|'.join(raw['done_predicates'])})\b"),
+        request_targets=tuple(
+            (re.compile(str(t["named"])), re.compile(str(t["words"]))) for t in raw["request_targets"]
+        ),
     )
 
 
@@ -271,11 +277,21 @@ def instruction_spans(note: Note) -> list[tuple[int, int]]:
             start, end = norm.rfind("\n", 0, m.start()) + 1, m.end()
         rest = norm[start : m.start()] + norm[m.end() : end]
         if refers_back and len(rest.split()) <= 3:
-            start = min(start, _sentence_near(note, start - 1, -1)[0])
+            before = _sentence_near(note, start - 1, -1)
+            if _may_refer_to(rules, norm[start:end], norm[before[0] : before[1]]):
+                start = min(start, before[0])
         if not norm[m.end() : end].strip(" \t:.-)>]"):
             end = max(end, _sentence_near(note, end, 1)[1])
         spans.append((start, end))
     return spans
+
+
+def _may_refer_to(rules: AffirmationRules, request: str, before: str) -> bool:
+    """Whether a stand-alone request ("Mark as supported.") may refer to the sentence before it:
+    always, unless it names what it marks ("Mark the depth as met.") and that sentence says
+    nothing about it."""
+    named = [words for name, words in rules.request_targets if name.search(request)]
+    return not named or any(words.search(before) for words in named)
 
 
 def screen(note: Note, spans: Sequence[tuple[int, int]], statuses: Sequence[Assertion]) -> list[Assertion]:
