@@ -21,6 +21,7 @@ from weakref import WeakKeyDictionary
 from reviewer.datafile import load_yaml
 from reviewer.findings import Assertion
 from reviewer.language.fastregex import finditer
+from reviewer.language.prefilter import prefilter
 from reviewer.note import Note
 
 # When several cues reach a span, the strongest wins.
@@ -205,6 +206,11 @@ def cues_in(text: str, offset: int = 0) -> list[Cue]:
     """Cues found in one clause of normalised text; pseudo-cues and each cue found are blanked
     before the next group reads, so no phrase is read twice."""
     rules = load_rules()
+    # Most groups cannot match a given clause (none of the strings their matches need is in it;
+    # blanking to spaces adds none): only the others run.
+    runs = prefilter(rules.groups, [g.pattern for g in rules.groups]).may_match(text)
+    if not any(runs):
+        return []
     chars = list(text)
     blanked = [False]  # since the text was last joined
 
@@ -216,7 +222,9 @@ def cues_in(text: str, offset: int = 0) -> list[Cue]:
         blank(m)
     found: list[Cue] = []
     current = text
-    for group in rules.groups:
+    for group, may in zip(rules.groups, runs, strict=True):
+        if not may:
+            continue
         if blanked[0]:
             current, blanked[0] = "".join(chars), False  # what earlier groups left unread
         for m in finditer(group.pattern, current):  # same matches, faster (language/fastregex.py)

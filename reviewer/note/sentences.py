@@ -46,8 +46,8 @@ def sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple[
         cuts.add(end)
     cuts.update(m.end() for m in _CAPS_ANSWER.finditer(text))
     # In a note written in mixed case, a line in capitals stands alone.
-    letters = [c for c in text[:20000] if c.isalpha()]
-    mixed_case = sum(c.isupper() for c in letters) < 0.5 * len(letters)
+    head = text[:20000]
+    mixed_case = sum(map(str.isupper, head)) < 0.5 * sum(map(str.isalpha, head))
     for m in re.finditer(r"\n", norm):
         i = m.start()
         prev = _char_before(norm, i)
