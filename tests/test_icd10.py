@@ -343,3 +343,18 @@ def test_importing_the_rules_loads_no_icd10_release() -> None:
         "assert 'simple_icd_10_cm' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize(
+    "wording",
+    ["poorly controlled diabetes", "uncontrolled type 2 diabetes", "diabetes mellitus, poorly controlled"],
+)
+def test_poorly_controlled_diabetes_is_diabetes_with_hyperglycemia(wording: str) -> None:
+    """The ICD-10-CM index: diabetes "poorly controlled" or "uncontrolled" (hyperglycemia) is E11.65."""
+    from reviewer.pipeline import review
+
+    r = review(
+        f"HISTORY: 60-year-old man with {wording}.\nPROCEDURE: Incision and drainage of thigh abscess.\n"
+    )
+    codes = [s.code for s in r.decision.icd10]
+    assert "E11.65" in codes and "E11.9" not in codes

@@ -33,6 +33,23 @@ def test_flat_one_line_export() -> None:
     assert "Excisional debridement of scrotum" in text[proc.body_start : proc.end]
 
 
+def test_capitalised_headers_run_inline_after_a_full_stop() -> None:
+    """Flat exports lose line breaks: "... of the perineum. Postoperative Diagnosis: Same." """
+    text = (
+        "Operative Note. Preoperative Diagnosis: Fournier's gangrene. Postoperative Diagnosis: Same. "
+        "Procedure: Excisional debridement. Description: Necrotic fascia excised. The plan: to ICU."
+    )
+    names = [s.name for s in Note(text).sections]
+    assert names == ["body", "preoperative_diagnosis", "postoperative_diagnosis", "procedure", "description"]
+
+
+def test_a_one_line_field_inside_a_line_ends_with_its_sentence() -> None:
+    text = "DESCRIPTION: Necrotic skin excised. Assistant: Dr. Rao. The fascia was excised. Irrigated."
+    note = Note(text)
+    assert note.section_at(text.index("Rao")).name == "personnel"
+    assert note.section_at(text.index("The fascia")).name == "description"
+
+
 def test_a_word_mid_sentence_is_not_a_header() -> None:
     note = Note("The findings were discussed with the family and the plan is to return.")
     assert [s.name for s in note.sections] == ["body"]

@@ -249,6 +249,16 @@ def test_a_layer_cut_for_a_biopsy_is_not_removed() -> None:
     assert [(x.layer, x.action) for x in sampled.layers] == [(Layer.fascia, LayerAction.exposed)]
     excised = extract("DESCRIPTION: The fascia was excised.\n")
     assert [(x.layer, x.action) for x in excised.layers] == [(Layer.fascia, LayerAction.removed)]
+    for sample in (
+        "DESCRIPTION: A 1 x 1 cm sample of fascia was excised for culture.\n",
+        "DESCRIPTION: Fascial specimen excised and sent to pathology.\n",
+        "DESCRIPTION: A piece of fascia was excised for Gram stain.\n",
+    ):
+        assert [x.action for x in extract(sample).layers] == [LayerAction.exposed], sample
+    debrided = extract(
+        "DESCRIPTION: Necrotic fascia was excised and sent for culture; specimens to pathology.\n"
+    )
+    assert [x.action for x in debrided.layers] == [LayerAction.removed]
 
 
 def test_necrotic_fascia_and_all_necrotic_tissue_excised_is_fascia_removed() -> None:
@@ -555,3 +565,18 @@ def test_a_well_formed_code_the_tables_do_not_know_is_an_unknown_code_warning() 
     unknown = [e for e in edits if e.kind == "unknown_code"]
     assert [(e.codes, e.severity.value) for e in unknown] == [(["99999"], "warning")]
     assert "99999" in unknown[0].message
+
+
+@pytest.mark.parametrize(
+    "wiped",
+    [
+        "The fascia was debrided with a moist gauze.",
+        "The fascia was debrided by scrubbing.",
+        "Fascia debrided with a brush and irrigated.",
+    ],
+)
+def test_a_layer_wiped_scrubbed_or_washed_is_not_removed(wiped: str) -> None:
+    """documented-nonexcisional"""
+    assert [x.action for x in extract(f"DESCRIPTION: {wiped}\n").layers] != [LayerAction.removed]
+    cut = extract("DESCRIPTION: The fascia was excised with scissors and wiped with a moist gauze.\n")
+    assert [x.action for x in cut.layers] == [LayerAction.removed]

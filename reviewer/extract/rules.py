@@ -74,7 +74,7 @@ _LOOKING = frozenset({"irrigation", "packing_dressing"})
 # Comorbidities are chronic: "history of diabetes" still means diabetes today.
 _CHRONIC_OK = frozenset({Assertion.present, Assertion.historical})
 
-_BIOPSY_OF = re.compile(r"biops\w*\s+of\s+(?:the\s+)?(?:\w+\s+){0,3}$")
+_BIOPSY_OF = re.compile(r"(?:biops\w*|samples?|specimens?)\s+of\s+(?:the\s+)?(?:\w+\s+){0,3}$")
 # "down to the fascia, which was then excised": a relative clause removes the layer reached.
 _REMOVED_AFTER = re.compile(
     r"^[^.;]{0,40}?\b(?:which|that|and (?:this|it|that)) (?:was|were) (?:\w+ ){0,3}?(?:excised|debrided|resected|removed|cut away)"

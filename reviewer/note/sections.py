@@ -94,7 +94,9 @@ def find_sections(text: str, norm: str) -> list[Section]:
         at_line_start = _LINE_PREFIX.match(prefix) is not None
         after_separator = prev in ",;|"
         upper = text[start:end].isupper()
-        after_sentence = prev in ".!?" and upper
+        # After a full stop, a header in capitals or capitalised with its colon ("... Irrigated.
+        # Postoperative Diagnosis: Same.") opens a section: flat exports lose the line breaks.
+        after_sentence = prev in ".!?" and (upper or text[start : start + 1].isupper())
         accepted = (
             (at_line_start and (has_colon or (line_end and _looks_like_header_line(text, start, end))))
             or (after_separator and has_colon)
@@ -133,20 +135,37 @@ def _fields_end_with_their_line(
 ) -> list[tuple[int, int, str, str]]:
     """A one-line field with its value on its own line ends there: prose on the following lines,
     before the next header, belongs to the section the field interrupted (a line "Assistant: the
-    fascia was excised" in a narrative does not turn the rest of the note into staff names)."""
+    fascia was excised" in a narrative does not turn the rest of the note into staff names). A
+    field written inside a line ("... packed. Assistant: Dr. A. The fascia ...") ends with its
+    sentence."""
     out: list[tuple[int, int, str, str]] = []
     for i, item in enumerate(found):
         out.append(item)
-        _, body_start, name, _ = item
+        start, body_start, name, _ = item
         if name not in _LINE_FIELDS:
             continue
-        line_end = norm.find("\n", body_start)
         next_start = found[i + 1][0] if i + 1 < len(found) else len(norm)
-        if line_end < 0 or not norm[body_start:line_end].strip() or not norm[line_end:next_start].strip():
+        end = _field_end(norm, start, body_start)
+        if end is None or not norm[body_start:end].strip() or not norm[end:next_start].strip():
             continue
         resumed = next((n for _, _, n, _ in reversed(out[:-1]) if n not in _LINE_FIELDS), "body")
-        out.append((line_end + 1, line_end + 1, resumed, ""))
+        out.append((end, end, resumed, ""))
     return out
+
+
+_FIELD_SENTENCE_END = re.compile(r"(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bprof)[.!?](?=[ \t])")
+
+
+def _field_end(norm: str, start: int, body_start: int) -> int | None:
+    """Where a one-line field's value ends: its line's end (None on the last line), or, for a
+    field that starts inside a line, the end of its sentence when that comes first."""
+    line_end = norm.find("\n", body_start)
+    inline = bool(norm[norm.rfind("\n", 0, start) + 1 : start].strip())
+    if inline:
+        stop = _FIELD_SENTENCE_END.search(norm, body_start, len(norm) if line_end < 0 else line_end)
+        if stop is not None:
+            return stop.end()
+    return None if line_end < 0 else line_end + 1
 
 
 # Headers that make a note an operative report (a progress note has none of them).
