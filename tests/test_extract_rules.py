@@ -94,6 +94,19 @@ def test_selective_removal_of_slough_with_scissors_is_not_excisional() -> None:
     assert TechniqueKind.selective in kinds
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Procedure: Yellow slough on the perineal wound base was selectively removed with forceps.",
+        "Procedure: Fibrin over the granulating scrotal wound was gently lifted with forceps.",
+        "Procedure: The wound bed was selectively debrided with scissors down to granulation.",
+    ],
+)
+def test_surface_tissue_removed_selectively_is_selective(text: str) -> None:
+    kinds = {t.kind for t in extract(text).techniques}
+    assert TechniqueKind.selective in kinds and TechniqueKind.excisional not in kinds
+
+
 def test_site_roles_and_laterality() -> None:
     text = (
         "POSTOPERATIVE DIAGNOSIS: Cellulitis of the thigh.\n"

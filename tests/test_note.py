@@ -50,6 +50,12 @@ def test_a_one_line_field_inside_a_line_ends_with_its_sentence() -> None:
     assert note.section_at(text.index("The fascia")).name == "description"
 
 
+def test_a_header_naming_a_surgeons_note_is_the_description() -> None:
+    for header in ("Surgeon note", "Operative dictation", "Op note"):
+        text = f"Operation: Debridement\n{header}: Necrotic fascia excised."
+        assert Note(text).section_at(text.index("Necrotic")).name == "description", header
+
+
 def test_a_word_mid_sentence_is_not_a_header() -> None:
     note = Note("The findings were discussed with the family and the plan is to return.")
     assert [s.name for s in note.sections] == ["body"]
