@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +37,18 @@ def _as_text(body: Any) -> str | None:
 def json_body_matcher(r1: Any, r2: Any) -> None:
     """Requests match when their JSON bodies are equal (key order and spacing ignored)."""
     a, b = _as_text(r1.body), _as_text(r2.body)
-    try:
-        same = json.loads(a or "null") == json.loads(b or "null")
-    except json.JSONDecodeError:
-        same = a == b
-    if not same:
+    if a != b and _canonical(a) != _canonical(b):
         raise AssertionError("request bodies differ")
+
+
+@lru_cache(maxsize=4096)
+def _canonical(body: str | None) -> str | None:
+    """The body as canonical JSON (sorted keys, no spacing), or as it is when not JSON: each
+    recorded body is parsed once, not once per request compared with it."""
+    try:
+        return json.dumps(json.loads(body or "null"), sort_keys=True, separators=(",", ":"))
+    except json.JSONDecodeError:
+        return body
 
 
 class _BlockDumper(yaml.SafeDumper):
