@@ -3,7 +3,7 @@
 import pytest
 
 from reviewer.extract.rules import RulesExtractor
-from reviewer.findings import Assertion, Findings, LayerAction, Region, SiteRole, TechniqueKind
+from reviewer.findings import Assertion, Findings, Layer, LayerAction, Region, SiteRole, TechniqueKind
 from reviewer.note import Note
 
 
@@ -186,3 +186,12 @@ def test_removing_the_abscess_cavity_lining_is_part_of_the_drainage(
     found = RulesExtractor().extract(note).findings
     said = [t for t in found.techniques if t.evidence.start >= note.text.index(sentence[:12])]
     assert said and said[0].kind is kind
+
+
+def test_to_healthy_tissue_after_a_removed_list_ends_the_excision() -> None:
+    f = extract("DESCRIPTION: Excised necrotic scrotal skin, dartos fascia with scissors to healthy tissue.")
+    assert [(x.layer, x.action) for x in f.layers if x.layer is Layer.fascia] == [
+        (Layer.fascia, LayerAction.removed)
+    ]
+    kept = extract("DESCRIPTION: Necrotic skin was excised down to healthy dartos fascia.")
+    assert [x.action for x in kept.layers if x.layer is Layer.fascia] == [LayerAction.exposed]

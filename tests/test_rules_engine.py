@@ -272,6 +272,17 @@ def test_drainage_codes_by_space_procedure_and_count() -> None:
     assert [c.code for c in decide(Findings(**kw), sex=Sex.male).recommended_codes] == ["10061"]
 
 
+def test_an_ischiorectal_abscess_opened_through_a_perianal_incision_is_46040_alone() -> None:
+    from reviewer.pipeline import review
+
+    text = (
+        "PROCEDURE: Incision and drainage of left ischiorectal abscess. A large ischiorectal "
+        "collection was drained through a perianal incision and packed."
+    )
+    codes = [c.code for c in review(text, sex="F").decision.recommended_codes]
+    assert "46040" in codes and "46050" not in codes
+
+
 def test_genital_necrosis_without_a_named_infection_is_queried_whatever_the_signs() -> None:
     n = NoteBuilder()
     kw = supported_findings(n)

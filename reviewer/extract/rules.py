@@ -82,7 +82,9 @@ _REMOVED_AFTER = re.compile(
 # "not viable" describes necrosis, not a layer left in place; what follows "until" or "down to"
 # describes where the excision stopped.
 _NOT_KEPT = re.compile(r"(?:not|non-?) ?(?:viable|healthy|intact|bleeding)")
-_EXCISION_END = re.compile(r"\b(?:until|till|down to|back to|to reach|to the level of)\b")
+_EXCISION_END = re.compile(
+    r"\b(?:until|till|down to|back to|to reach|to the level of|to (?:the )?(?=(?:healthy|viable|bleeding|normal|clean|good|well[- ]perfused)\b))"
+)
 
 
 class RulesExtractor:

@@ -14,6 +14,7 @@ from reviewer.findings import (
     Layer,
     LayerFinding,
     ProcedureKind,
+    Region,
     RepeatKind,
     Sex,
     Site,
@@ -263,6 +264,10 @@ def _drainage(facts: Facts, rs: Ruleset, sex: Sex | None) -> list[RecommendedCod
     drained: list[Site | None] = [*facts.field.sites] or [
         s for s in f.sites if s.assertion is Assertion.present
     ]
+    # The deeper space names the abscess: an ischiorectal abscess opened through a perianal
+    # incision is 46040, not 46040 and 46050.
+    if any(s and s.region is Region.ischiorectal for s in drained):
+        drained = [s for s in drained if not (s and s.region is Region.perianal)]
     done = {p.kind for p in facts.procedures}
     table = rs.drainage_by_region
     codes: list[RecommendedCode] = []
