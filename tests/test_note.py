@@ -143,3 +143,51 @@ def test_run_on_text_is_cut_into_bounded_pieces_marked_run_on() -> None:
     note = Note("word " * 1000)
     assert max(b - a for a, b in note.sentences) <= 600
     assert note.run_on
+
+
+def _fold_one_by_one(text: str) -> tuple[str, object]:
+    """The reference: every character folded on its own, in display order."""
+    from array import array
+
+    from reviewer.note import reading
+
+    text = text.replace("\r\n", " \n")
+    if text.isascii():
+        return text.translate(reading._FOLD), None
+    reordered = reading._RLO in text
+    order = reading._display_order(text) if reordered else range(len(text))
+    parts, index, identity = [], array("q"), not reordered
+    for i in order:
+        c = text[i]
+        f = reading._fold_char(c) if ord(c) > 127 else c.translate(reading._FOLD)
+        identity = identity and len(f) == 1
+        parts.append(f)
+        index.extend([i] * len(f))
+    if identity:
+        return "".join(parts), None
+    index.append(len(text))
+    return "".join(parts), index
+
+
+def test_fold_by_runs_equals_folding_each_character() -> None:
+    import random
+
+    from reviewer.note.reading import fold
+
+    alphabet = [
+        *"abc XYZ\t\r\n.`",
+        "\u00ad",
+        "\u200b",
+        "\u202e",
+        "\u202c",
+        "ｆ",
+        "а",
+        "é",
+        "ﬁ",
+        "\u00a0",
+        "’",
+    ]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert fold(text) == _fold_one_by_one(text), repr(text)

@@ -5,6 +5,7 @@ display order, lower case. Every matcher reads this; offsets map back to the ori
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from array import array
 from functools import lru_cache
@@ -113,22 +114,48 @@ def fold(text: str) -> tuple[str, array[int] | None]:
     text = text.replace("\r\n", " \n")
     if text.isascii():
         return text.translate(_FOLD), None
-    order = _display_order(text) if _RLO in text else range(len(text))
+    if _RLO in text:
+        return _fold_reordered(text, _display_order(text))
+    # ASCII runs are copied whole (translated one for one); only the other characters are
+    # folded one at a time, so a long note with a few of them costs about an ASCII one.
     parts: list[str] = []
     index: array[int] = array("q")
-    identity = isinstance(order, range)
-    for i in order:
-        c = text[i]
-        f = _fold_char(c) if ord(c) > 127 else c.translate(_FOLD)
-        if len(f) != 1:
-            identity = False
-        parts.append(f)
-        index.extend([i] * len(f))
+    identity = True
+    pos = 0
+    for m in _NON_ASCII.finditer(text):
+        if m.start() > pos:
+            parts.append(text[pos : m.start()].translate(_FOLD))
+            index.extend(range(pos, m.start()))
+        for i in range(m.start(), m.end()):
+            f = _fold_char(text[i])
+            identity = identity and len(f) == 1
+            parts.append(f)
+            index.extend([i] * len(f))
+        pos = m.end()
+    parts.append(text[pos:].translate(_FOLD))
+    index.extend(range(pos, len(text)))
     folded = "".join(parts)
     if identity:
         return folded, None
     index.append(len(text))
     return folded, index
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_reordered(text: str, order: list[int]) -> tuple[str, array[int] | None]:
+    """`fold` for text holding a right-to-left override: character by character, in the order
+    a reader sees them."""
+    parts: list[str] = []
+    index: array[int] = array("q")
+    for i in order:
+        c = text[i]
+        f = _fold_char(c) if ord(c) > 127 else c.translate(_FOLD)
+        parts.append(f)
+        index.extend([i] * len(f))
+    index.append(len(text))
+    return "".join(parts), index
 
 
 def _lower(text: str) -> str:
