@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Decision", "Findings", "Review", "review"]
-__version__ = "0.1.0"
+from reviewer.version import __version__
+
+__all__ = ["Decision", "Findings", "Review", "__version__", "review"]
 
 if TYPE_CHECKING:
     from reviewer.decision import Decision

@@ -8,8 +8,15 @@ from functools import reduce
 
 from pydantic import BaseModel
 
-from reviewer import audit as trail
-from reviewer.audit import Audit, GuardrailActions, LlmAttempt, Masking, ReviewInputs
+from reviewer.audit import (
+    Audit,
+    GuardrailActions,
+    LlmAttempt,
+    Masking,
+    ReviewInputs,
+    guardrail_actions,
+    recording,
+)
 from reviewer.decision import Decision
 from reviewer.extract import Extraction, Extractor, get_extractor
 from reviewer.findings import Findings, Sex, merged
@@ -107,7 +114,7 @@ def review_with(
 
 def extract_checked(extractor: Extractor, note: Note) -> CheckedExtraction:
     """The extractor, then the guardrails: the expensive half of a review."""
-    with trail.recording() as record:
+    with recording() as record:
         extraction = extractor.extract(note)
     before, parts, part_warnings = _checked_parts(note, extraction)
     findings, warnings = check(note, before, assertions_checked=extraction.assertions_checked)
@@ -123,7 +130,7 @@ def extract_checked(extractor: Extractor, note: Note) -> CheckedExtraction:
         prompt_sha256=record.prompt_sha256,
         llm_attempts=record.attempts,
         masking=record.masking,
-        guardrails=trail.guardrail_actions(before, findings),
+        guardrails=guardrail_actions(before, findings),
     )
 
 
@@ -199,8 +206,8 @@ def _audit(
     sex: Sex | None,
     claimed_codes: Sequence[str],
 ) -> Audit:
-    from reviewer import __version__
     from reviewer.language.lexicon import load_lexicon
+    from reviewer.version import __version__
 
     return Audit(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "reviewer"
 
 # Bottom to top. A module may import from its own layer and the layers below.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("model", ("findings", "decision", "data", "datafile", "terminal", "deadline")),
+    ("model", ("findings", "decision", "data", "datafile", "terminal", "deadline", "version")),
     ("note", ("note", "inputs")),
     ("language", ("language",)),
     ("extract", ("extract", "privacy", "audit")),
@@ -52,7 +52,7 @@ def imports(path: Path) -> set[str]:
             if node.module.startswith("reviewer."):
                 found.add(node.module)
             elif node.module == "reviewer":  # from reviewer import pipeline / __version__
-                found |= {f"reviewer.{a.name}" for a in node.names if a.name != "__version__"}
+                found |= {f"reviewer.{a.name}" for a in node.names}
     return found
 
 

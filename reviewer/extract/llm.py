@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from reviewer import audit
+from reviewer.audit import LlmAttempt, Masking, recorder
 from reviewer.extract import Extraction, Usage
 from reviewer.extract.llm_schema import LlmExtraction, to_findings
 from reviewer.extract.prompt import load_prompt
@@ -155,10 +155,10 @@ class _Attempts:
     def on_parse_error(self, exc: BaseException, *args: Any, **kwargs: Any) -> None:
         self.records[-1]["status"] = "invalid_answer"
 
-    def finished(self, ok: bool) -> list[audit.LlmAttempt]:
+    def finished(self, ok: bool) -> list[LlmAttempt]:
         if ok and self.records:
             self.records[-1]["status"] = "ok"
-        return [audit.LlmAttempt.model_validate(r) for r in self.records]
+        return [LlmAttempt.model_validate(r) for r in self.records]
 
 
 def _attempt_status(exc: BaseException) -> tuple[str, int | None]:
@@ -230,7 +230,7 @@ class LlmExtractor:
         import instructor
         import openai
 
-        from reviewer import deadline
+        from reviewer.deadline import bound
         from reviewer.privacy.logs import keep_note_text_out_of_logs
 
         modes = {
@@ -239,7 +239,7 @@ class LlmExtractor:
             "json_schema": instructor.Mode.JSON_SCHEMA,
             "md_json": instructor.Mode.MD_JSON,
         }
-        http = deadline.bound(openai.DefaultHttpxClient(), self.config.timeout)
+        http = bound(openai.DefaultHttpxClient(), self.config.timeout)
         raw = openai.OpenAI(
             base_url=self.config.base_url,
             api_key=self.config.api_key or "not-needed",
@@ -287,7 +287,7 @@ class LlmExtractor:
     def extract(self, note: Note) -> Extraction:
         usage = Usage()
         attempts = _Attempts(usage)
-        record = audit.recorder()
+        record = recorder()
         ok = False
         try:
             self._ensure_replay()
@@ -413,12 +413,12 @@ class PhiMaskingFailed(RuntimeError):
     """Masking could not run: the note is not sent."""
 
 
-def _masking_audit(masked: MaskedText | None) -> audit.Masking:
+def _masking_audit(masked: MaskedText | None) -> Masking:
     if masked is None:
-        return audit.Masking(enabled=False)
+        return Masking(enabled=False)
     from reviewer.privacy.phi import load_patterns
 
-    return audit.Masking(enabled=True, patterns_version=load_patterns().version, placeholders=masked.counts())
+    return Masking(enabled=True, patterns_version=load_patterns().version, placeholders=masked.counts())
 
 
 def restore_quotes(findings: Findings, masked: MaskedText) -> Findings:

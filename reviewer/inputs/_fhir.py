@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reviewer.inputs._document import MEDIA_TYPES, NoteDocument, load_json, parse_document
+from reviewer.inputs._formats import MEDIA_TYPES, NoteDocument, Parse, load_json
 from reviewer.inputs._text import NoteInputError
 
 # Preferred attachment when a DocumentReference carries several renditions of the note.
@@ -17,7 +17,7 @@ _PREFERENCE = ("text", "rtf", "docx", "pdf")
 _SEXES = {"male": "M", "female": "F"}
 
 
-def read_fhir(name: str, data: bytes) -> NoteDocument:
+def read_fhir(name: str, data: bytes, parse: Parse) -> NoteDocument:
     from fhir.resources.R4B.bundle import Bundle
     from fhir.resources.R4B.documentreference import DocumentReference
 
@@ -50,7 +50,7 @@ def read_fhir(name: str, data: bytes) -> NoteDocument:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or kind
         raise NoteInputError(f"{name}: not a valid FHIR {kind}: {where}: {err['msg']}") from None
-    doc = _attachment_note(name, reference)
+    doc = _attachment_note(name, reference, parse)
     warnings = list(doc.warnings)
     if reference.status == "entered-in-error":
         warnings.append(f"{name}: the DocumentReference is marked entered-in-error")
@@ -67,7 +67,7 @@ def read_fhir(name: str, data: bytes) -> NoteDocument:
     )
 
 
-def _attachment_note(name: str, reference: Any) -> NoteDocument:
+def _attachment_note(name: str, reference: Any, parse: Parse) -> NoteDocument:
     found: list[tuple[int, str, bytes, str, str | None]] = []
     by_url = 0
     unsupported: list[str] = []
@@ -97,7 +97,7 @@ def _attachment_note(name: str, reference: Any) -> NoteDocument:
             return NoteDocument(text=payload.decode(charset), format="text", name=where)
         except (LookupError, UnicodeDecodeError):
             pass  # a wrong charset label: detect the encoding instead
-    return parse_document(where, payload, format=kind)
+    return parse(where, payload, format=kind)
 
 
 def _charset(params: str) -> str | None:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from reviewer.inputs._document import NoteDocument, parse_document
+from reviewer.inputs._formats import NoteDocument, Parse
 from reviewer.inputs._text import NoteInputError
 
 _NOTE_TYPES = ("MDM", "ORU")
@@ -20,7 +20,7 @@ _SEXES = {"M": "M", "F": "F"}
 _SEGMENT_START = re.compile(r"(?m)^(MSH|FHS|BHS)")
 
 
-def read_hl7(name: str, data: bytes) -> NoteDocument:
+def read_hl7(name: str, data: bytes, parse: Parse) -> NoteDocument:
     import hl7
 
     warnings: list[str] = []
@@ -43,7 +43,7 @@ def read_hl7(name: str, data: bytes) -> NoteDocument:
         raise NoteInputError(
             f"{name}: is an HL7 {kind or 'untyped'} message; only MDM and ORU messages carry notes"
         )
-    doc = _note(name, message)
+    doc = _note(name, message, parse)
     return NoteDocument(
         text=doc.text,
         format="hl7",
@@ -54,7 +54,7 @@ def read_hl7(name: str, data: bytes) -> NoteDocument:
     )
 
 
-def _note(name: str, message: Any) -> NoteDocument:
+def _note(name: str, message: Any, parse: Parse) -> NoteDocument:
     repetition = message.separators[2]
     lines: list[str] = []
     embedded: list[tuple[str, Any]] = []
@@ -71,7 +71,7 @@ def _note(name: str, message: Any) -> NoteDocument:
         return NoteDocument(text="\n".join(lines), format="text", name=name)
     if embedded:
         where, value = embedded[0]
-        return parse_document(where, _decode_ed(where, value))
+        return parse(where, _decode_ed(where, value))
     raise NoteInputError(f"{name}: the HL7 message has no OBX segment with note text")
 
 

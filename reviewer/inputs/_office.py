@@ -8,7 +8,7 @@ import zipfile
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from reviewer.inputs._document import NoteDocument
+from reviewer.inputs._formats import NoteDocument
 from reviewer.inputs._text import MAX_NOTE_CHARS, NoteInputError
 
 if TYPE_CHECKING:
