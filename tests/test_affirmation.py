@@ -229,6 +229,20 @@ def test_an_infection_judged_unlikely_likened_taught_or_defined_is_not_found(
 @pytest.mark.parametrize(
     "sentence",
     [
+        'Sent from the ED as "Fournier\'s gangrene".',
+        "ED concern: Fournier's gangrene.",
+        "The ED called this Fournier's gangrene.",
+        "Fournier's gangrene was the referring diagnosis, but this was a simple abscess.",
+        "Fournier's gangrene - doubt it.",
+    ],
+)
+def test_another_clinicians_label_or_a_doubt_is_only_a_suspicion(sentence: str) -> None:
+    assert status_of(sentence, "Fournier") in (Assertion.possible, Assertion.absent)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
         "Fournier's gangrene of the scrotum was confirmed by dishwater fluid.",
         "Findings consistent with Fournier's gangrene.",
         "Fournier's gangrene with gas in the tissues was found.",
