@@ -216,6 +216,9 @@ def test_titles_nobody_form_answers_and_back_references(
         ("The picture resembled Fournier's gangrene.", Assertion.hypothetical),
         ("Educated on the warning signs of Fournier's gangrene.", Assertion.hypothetical),
         ("Fournier's gangrene is a surgical emergency.", Assertion.hypothetical),
+        # What it could turn into is not what it is.
+        ("We were worried this could become Fournier's gangrene.", Assertion.hypothetical),
+        ("Cellulitis that may progress to Fournier's gangrene.", Assertion.hypothetical),
         # The first concern, later doubted.
         ("Fournier's gangrene was the initial concern.", Assertion.possible),
     ],
