@@ -298,6 +298,30 @@ def test_genital_necrosis_without_a_named_infection_is_queried_whatever_the_sign
     assert statuses(d)[CriterionId.necrotizing_infection] is Status.unclear
     assert d.verdict is Verdict.query
     assert [q.topic for q in d.queries] == ["necrotizing_infection"]
+
+
+def test_a_suspicion_elsewhere_does_not_overrule_a_conclusion_of_unnamed_necrosis() -> None:
+    """The postoperative diagnosis names necrosis and no infection; a suspected Fournier's in the
+    preoperative part, with confirming signs, still leaves C1 unclear (never supported)."""
+    n = NoteBuilder()
+    kw = supported_findings(n)
+    kw["nsti"] = [
+        NstiMention(
+            evidence=n.ev("necrosis of the scrotal skin", "postoperative_diagnosis"),
+            type=NstiType.genital_gangrene,
+        ),
+        NstiMention(
+            evidence=n.ev("Fournier's gangrene", "preoperative_diagnosis"),
+            type=NstiType.fournier,
+            assertion=Assertion.possible,
+        ),
+    ]
+    kw["nsti_indicators"] = [
+        NstiIndicator(evidence=n.ev("dishwater fluid", "findings"), kind="dishwater_fluid")
+    ]
+    d = decide(Findings(**kw), sex=Sex.male)
+    assert statuses(d)[CriterionId.necrotizing_infection] is Status.unclear
+    assert d.verdict is Verdict.query
     assert d.icd10 == [] or all(i.code not in ("N49.3", "M72.6") for i in d.icd10)
 
 

@@ -63,6 +63,26 @@ def necrotizing_infection(facts: Facts) -> Criterion:
     if negated:
         reason = f"NSTI negated or ruled out at operation: {quotes(negated)}."
         return Criterion(id=cid, status=Status.not_met, reason=reason, evidence=evidence_of(negated))
+    # The surgeon's own conclusion names necrosis and no infection: a suspicion or a working
+    # diagnosis written elsewhere does not overrule it, whatever the signs (genital-necrosis-unnamed).
+    concluded_unnamed = [
+        m
+        for m in mentions
+        if m.type is NstiType.genital_gangrene
+        and m.assertion is Assertion.present
+        and m.evidence.section in CONFIRMING
+    ]
+    if concluded_unnamed:
+        reason = (
+            f"The surgeon's conclusion describes necrosis of the genitalia/perineum ({quotes(concluded_unnamed)}) "
+            "but names no necrotizing infection; the diagnosis needs the surgeon's answer."
+        )
+        return Criterion(
+            id=cid,
+            status=Status.unclear,
+            reason=reason,
+            evidence=evidence_of([*concluded_unnamed, *indicators]),
+        )
     return _working_diagnosis(f, working, suspected, facts)
 
 
