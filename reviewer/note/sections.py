@@ -12,6 +12,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from reviewer.note.lines import SENTENCE_END, ends_sentence
 from reviewer.note.lines import char_before as _char_before
 from reviewer.note.lines import line_start as _line_start
 from reviewer.note.lines import line_starts as _line_starts
@@ -153,18 +154,19 @@ def _fields_end_with_their_line(
     return out
 
 
-_FIELD_SENTENCE_END = re.compile(r"(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bprof)[.!?](?=[ \t])")
-
-
 def _field_end(norm: str, start: int, body_start: int) -> int | None:
     """Where a one-line field's value ends: its line's end (None on the last line), or, for a
     field that starts inside a line, the end of its sentence when that comes first."""
     line_end = norm.find("\n", body_start)
     inline = bool(norm[norm.rfind("\n", 0, start) + 1 : start].strip())
     if inline:
-        stop = _FIELD_SENTENCE_END.search(norm, body_start, len(norm) if line_end < 0 else line_end)
+        limit = len(norm) if line_end < 0 else line_end
+        stop = next(
+            (m.end() for m in SENTENCE_END.finditer(norm, body_start, limit) if ends_sentence(norm, m.end())),
+            None,
+        )
         if stop is not None:
-            return stop.end()
+            return stop
     return None if line_end < 0 else line_end + 1
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from reviewer.note.lines import SENTENCE_END, ends_sentence
 from reviewer.note.lines import char_before as _char_before
 from reviewer.note.lines import line_start as _line_start
 from reviewer.note.lines import line_starts as _line_starts
@@ -15,7 +16,6 @@ from reviewer.note.sections import Section
 _CAPS_ONLY = re.compile(r"(?=[^a-z]*[A-Z]{3})[^a-z]{3,80}")
 # A line that opens a form field ("Crepitus: [x] yes") starts a new statement.
 _FIELD_LINE = re.compile(r"(?:[>*\u2022#-]+[ \t]*)?[a-z][a-z0-9 /&()'-]{1,40}:(?!//)")
-_SENTENCE_END = re.compile(r"[.!?](?=[\s\"')\]]|$)")
 # A form answer in capitals ends its statement even when the next sentence follows on the same
 # line without a full stop ("FASCIA EXCISED: NO The wound was packed"): read in the original case.
 _CAPS_ANSWER = re.compile(r"[:\-][ \t]*(?:NO|N|NONE|NIL|N/A|NA|NEG|YES|Y)(?=[ \t]+[A-Z][a-z])")
@@ -31,13 +31,9 @@ def sentence_spans(text: str, norm: str, sections: list[Section]) -> list[tuple[
         # A "Key: value" field is one statement ("Fascial excision: none"): not cut after the key.
         if s.name != "other":
             cuts.add(s.body_start)
-    for m in _SENTENCE_END.finditer(norm):
+    for m in SENTENCE_END.finditer(norm):
         end = m.end()
-        # "Dr.", "approx.", "e.g." and decimals do not end a sentence.
-        if norm[end - 1] == "." and re.search(
-            r"(?:\b(?:dr|mr|mrs|ms|approx|vs|e\.g|i\.e|st|no)|\b[a-z])\.$",
-            norm[max(0, end - 6) : end],
-        ):
+        if not ends_sentence(norm, end):  # "Dr.", "approx.", "e.g."
             continue
         # "1." numbering a list item does not end a sentence either.
         line = _line_start(lines, end - 1)
