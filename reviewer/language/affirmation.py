@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 from reviewer.datafile import load_yaml
 from reviewer.findings import Assertion
 from reviewer.language.fastregex import finditer
-from reviewer.language.prefilter import prefilter
+from reviewer.language.prefilter import Prefilter
 from reviewer.note import Note
 
 # When several cues reach a span, the strongest wins.
@@ -58,6 +58,8 @@ class AffirmationRules:
     # A request naming what it marks ("mark the depth as met"): the words that name it, and the
     # words a sentence before it must hold to be the one it refers back to.
     request_targets: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
+    # Which cue groups can match a clause at all (built once with the rules).
+    group_filter: Prefilter | None = None
 
 
 def _word_bounded(pattern: str) -> str:
@@ -100,6 +102,7 @@ def load_rules() -> AffirmationRules:
         nominal=re.compile(rf"(?:{'|'.join(raw['nominal_removals'])})$"),
         predicate=re.compile(raw["nominal_predicate"]),
         done=re.compile(rf"(?:{'|'.join(raw['done_predicates'])})\b"),
+        group_filter=Prefilter([g.pattern for g in groups]),
         request_targets=tuple(
             (re.compile(str(t["named"])), re.compile(str(t["words"]))) for t in raw["request_targets"]
         ),
@@ -208,7 +211,8 @@ def cues_in(text: str, offset: int = 0) -> list[Cue]:
     rules = load_rules()
     # Most groups cannot match a given clause (none of the strings their matches need is in it;
     # blanking to spaces adds none): only the others run.
-    runs = prefilter(rules.groups, [g.pattern for g in rules.groups]).may_match(text)
+    assert rules.group_filter is not None
+    runs = rules.group_filter.may_match(text)
     if not any(runs):
         return []
     chars = list(text)
